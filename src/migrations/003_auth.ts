@@ -1,0 +1,122 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * Sessions and the three kinds of one-time or rotating tokens. Every token is
+ * stored only as a hash, in a unique `token_hash` column (rule V1-10), so a
+ * token is looked up by hashing what the client sent. A user owns all of them
+ * (CASCADE); a refresh token also dies with the session it was issued for.
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('user_sessions')
+    .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
+    .addColumn('user_id', 'uuid', (col) => col.notNull())
+    .addColumn('token_hash', 'text', (col) => col.notNull())
+    .addColumn('ip_address', sql`inet`)
+    .addColumn('user_agent', 'text')
+    .addColumn('last_activity_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('revoked_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addPrimaryKeyConstraint('user_sessions_pkey', ['id'])
+    .addUniqueConstraint('user_sessions_token_hash_key', ['token_hash'])
+    .addForeignKeyConstraint('user_sessions_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .execute()
+  // A user's sessions, newest first.
+  await db.schema
+    .createIndex('user_sessions_user_id_created_at_idx')
+    .on('user_sessions')
+    .columns(['user_id', 'created_at desc'])
+    .execute()
+  await sql`
+    CREATE TRIGGER user_sessions_set_updated_at BEFORE UPDATE ON user_sessions
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
+  `.execute(db)
+
+  await db.schema
+    .createTable('refresh_tokens')
+    .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
+    .addColumn('user_id', 'uuid', (col) => col.notNull())
+    .addColumn('session_id', 'uuid')
+    .addColumn('token_hash', 'text', (col) => col.notNull())
+    .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('revoked_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addPrimaryKeyConstraint('refresh_tokens_pkey', ['id'])
+    .addUniqueConstraint('refresh_tokens_token_hash_key', ['token_hash'])
+    .addForeignKeyConstraint('refresh_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .addForeignKeyConstraint('refresh_tokens_session_id_fkey', ['session_id'], 'user_sessions', ['id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .execute()
+  await db.schema.createIndex('refresh_tokens_user_id_idx').on('refresh_tokens').column('user_id').execute()
+  await db.schema.createIndex('refresh_tokens_session_id_idx').on('refresh_tokens').column('session_id').execute()
+  await sql`
+    CREATE TRIGGER refresh_tokens_set_updated_at BEFORE UPDATE ON refresh_tokens
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
+  `.execute(db)
+
+  await db.schema
+    .createTable('password_reset_tokens')
+    .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
+    .addColumn('user_id', 'uuid', (col) => col.notNull())
+    .addColumn('token_hash', 'text', (col) => col.notNull())
+    .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('used_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addPrimaryKeyConstraint('password_reset_tokens_pkey', ['id'])
+    .addUniqueConstraint('password_reset_tokens_token_hash_key', ['token_hash'])
+    .addForeignKeyConstraint('password_reset_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .execute()
+  await db.schema
+    .createIndex('password_reset_tokens_user_id_idx')
+    .on('password_reset_tokens')
+    .column('user_id')
+    .execute()
+  await sql`
+    CREATE TRIGGER password_reset_tokens_set_updated_at BEFORE UPDATE ON password_reset_tokens
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
+  `.execute(db)
+
+  await db.schema
+    .createTable('email_verification_tokens')
+    .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
+    .addColumn('user_id', 'uuid', (col) => col.notNull())
+    .addColumn('email', 'text', (col) => col.notNull())
+    .addColumn('token_hash', 'text', (col) => col.notNull())
+    .addColumn('expires_at', 'timestamptz', (col) => col.notNull())
+    .addColumn('used_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addPrimaryKeyConstraint('email_verification_tokens_pkey', ['id'])
+    .addUniqueConstraint('email_verification_tokens_token_hash_key', ['token_hash'])
+    .addForeignKeyConstraint('email_verification_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
+      fk.onDelete('cascade'),
+    )
+    .execute()
+  await db.schema
+    .createIndex('email_verification_tokens_user_id_idx')
+    .on('email_verification_tokens')
+    .column('user_id')
+    .execute()
+  await sql`
+    CREATE TRIGGER email_verification_tokens_set_updated_at BEFORE UPDATE ON email_verification_tokens
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
+  `.execute(db)
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('email_verification_tokens').execute()
+  await db.schema.dropTable('password_reset_tokens').execute()
+  await db.schema.dropTable('refresh_tokens').execute()
+  await db.schema.dropTable('user_sessions').execute()
+}

@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseDatabaseUrl, redactDatabaseUrl } from '../db/database-url.js'
+import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+
+export type TestServerKind = 'url' | 'container' | 'embedded'
+
+/** A PostgreSQL server for tests, and a role on it that may create databases. */
+export interface TestServer {
+  readonly kind: TestServerKind
+  /** A URL of a database on the server (not one to test in: tests create their own). */
+  readonly url: string
+  /** One line saying which server this is, with no password in it. */
+  readonly description: string
+  stop(): Promise<void>
+}
+
+/**
+ * Starts or finds the server tests run on, in this order: `TEST_DATABASE_URL`
+ * when set; a PostgreSQL 17 container when a container runtime answers; an
+ * embedded PostgreSQL 17 in a temporary directory, removed by `stop()`.
+ */
+export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<TestServer> {
+  const url = env.TEST_DATABASE_URL
+  if (url) {
+    parseDatabaseUrl(url)
+    return { kind: 'url', url, description: `TEST_DATABASE_URL ${redactDatabaseUrl(url)}`, stop: async () => {} }
+  }
+  if (await containerRuntimeAnswers()) {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+    const container = await new PostgreSqlContainer('postgres:17-alpine').start()
+    return {
+      kind: 'container',
+      url: container.getConnectionUri(),
+      description: `a postgres:17-alpine container on port ${container.getPort()}`,
+      stop: async () => {
+        await container.stop()
+      },
+    }
+  }
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'veza-db-test-'))
+  try {
+    const server = await startEmbeddedPostgres({ directory, ephemeral: true })
+    return {
+      kind: 'embedded',
+      url: server.url,
+      description: `embedded PostgreSQL in ${directory}`,
+      stop: async () => {
+        await server.stop()
+        await fs.rm(directory, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await fs.rm(directory, { recursive: true, force: true })
+    throw error
+  }
+}
+
+async function containerRuntimeAnswers(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers')
+    await getContainerRuntimeClient()
+    return true
+  } catch {
+    return false
+  }
+}
