@@ -1,7 +1,7 @@
 'use strict'
 
 module.exports = {
-  'node-option': ['import=tsx'],
+  'node-option': ['import=tsx', 'no-experimental-require-module'],
   extension: ['ts'],
   spec: ['test/**/*.test.ts'],
   require: ['test/support/global-setup.ts'],

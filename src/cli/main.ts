@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { secretsOf } from '../db/database-url.js'
 import { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, MigrationNameError } from '../db/errors.js'
 import { type Command, commands } from './commands.js'
 import { EMBEDDED_DIRECTORY } from './database-target.js'
@@ -102,23 +103,13 @@ function stackOf(error: Error): string {
   return `${error.stack ?? error.message}${cause}`
 }
 
-/** Masks the password of every URL in `text`, and DATABASE_URL's password wherever it appears. */
+/** Masks the password of every URL in `text`, and DATABASE_URL's secrets wherever they appear. */
 function scrubPasswords(text: string): string {
   let scrubbed = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')
-  for (const password of passwordsOf(process.env.DATABASE_URL)) {
-    scrubbed = scrubbed.replaceAll(password, '***')
+  for (const secret of secretsOf(process.env.DATABASE_URL)) {
+    scrubbed = scrubbed.replaceAll(secret, '***')
   }
   return scrubbed
-}
-
-/** The password of `url` as written and as decoded; none when there is none. */
-function passwordsOf(url: string | undefined): string[] {
-  try {
-    const { password } = new URL(url ?? '')
-    return password === '' ? [] : [password, decodeURIComponent(password)]
-  } catch {
-    return []
-  }
 }
 
 const code = await main(process.argv.slice(2))

@@ -9,7 +9,8 @@ export interface CreateDbOptions extends Omit<pg.PoolConfig, 'connectionString'>
 
 /**
  * A Kysely instance on a `pg` pool. A connection attempt gives up after ten
- * seconds unless `connectionTimeoutMillis` says otherwise.
+ * seconds unless `connectionTimeoutMillis` says otherwise. An idle connection
+ * closed by the server is replaced, never an uncaught error.
  *
  * @example
  * const db = createDb({ url: process.env.DATABASE_URL!, max: 10 })
@@ -20,5 +21,8 @@ export function createDb<DB = any>(options: CreateDbOptions): Kysely<DB> {
   const { url, ...poolConfig } = options
   parseDatabaseUrl(url)
   const pool = new pg.Pool({ connectionTimeoutMillis: 10_000, ...poolConfig, connectionString: url })
+  // An idle connection that the server ends (a restart, pg_terminate_backend) is dropped
+  // by the pool and replaced on the next query; unhandled, its error would end the process.
+  pool.on('error', () => {})
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }

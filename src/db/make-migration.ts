@@ -46,6 +46,13 @@ export async function makeMigration(name: string, folder: string = migrationFold
     throw new MigrationNameError(`migration numbers stop at ${MAX_NUMBER}; there is no number left`)
   }
   const file = path.join(folder, `${String(next).padStart(3, '0')}_${name}.ts`)
-  await fs.writeFile(file, TEMPLATE, { flag: 'wx' })
+  try {
+    await fs.writeFile(file, TEMPLATE, { flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new MigrationNameError(`${path.basename(file)} was created meanwhile by someone else; run the command again`)
+    }
+    throw error
+  }
   return file
 }

@@ -88,6 +88,9 @@ function resolveMigrationName(names: readonly string[], target: string): string 
   if (byNumber.length === 1) {
     return byNumber[0]!
   }
+  if (byNumber.length > 1) {
+    throw new MigrationNameError(`"${target}" is the number of several migrations (${byNumber.join(', ')}); give the full name`)
+  }
   throw new MigrationNameError(`no migration is named "${target}"; \`migrate:status\` lists them`)
 }
 

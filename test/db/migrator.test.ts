@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'chai'
+import { type Kysely, sql } from 'kysely'
+import { checkConnection } from '../../src/db/check-connection.js'
+import { createDb } from '../../src/db/create-db.js'
+import { withDatabase } from '../../src/db/database-url.js'
+import { DatabaseConnectionError, MigrationError, MigrationNameError } from '../../src/db/errors.js'
+import {
+  type MigrateOptions,
+  type MigrationStep,
+  getMigrationStatus,
+  migrateDown,
+  migrateTo,
+  migrateToLatest,
+  rollbackAll,
+} from '../../src/db/migrator.js'
+import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
+
+/** Inside the repository, so that the migrations' `import 'kysely'` resolves. */
+const testDirectory = fileURLToPath(new URL('..', import.meta.url))
+
+const createsTable = (table: string, withDown = true): string => `import { type Kysely, sql } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql\`CREATE TABLE ${table} (id integer PRIMARY KEY)\`.execute(db)
+  await sql\`CREATE FUNCTION ${table}_fn() RETURNS integer LANGUAGE sql AS 'SELECT 1'\`.execute(db)
+}
+${
+  withDown
+    ? `
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql\`DROP FUNCTION ${table}_fn()\`.execute(db)
+  await sql\`DROP TABLE ${table}\`.execute(db)
+}
+`
+    : ''
+}`
+
+const FAILS = `import { type Kysely, sql } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql\`SELECT * FROM no_such_table\`.execute(db)
+}
+
+export async function down(db: Kysely<any>): Promise<void> {}
+`
+
+const THREE_TABLES = { '001_first': createsTable('first'), '002_second': createsTable('second'), '003_third': createsTable('third') }
+
+async function expectRejection<T extends Error>(promise: Promise<unknown>, type: new (...args: any[]) => T): Promise<T> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  )
+  expect(error).to.be.instanceOf(type)
+  return error as T
+}
+
+/** Tables, indexes, sequences and functions in `public`, other than Kysely's bookkeeping. */
+async function catalogue(db: Kysely<any>): Promise<string[]> {
+  const { rows } = await sql<{ object: string }>`
+    SELECT c.relkind::text || ' ' || c.relname AS object FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relname NOT LIKE 'kysely\_migration%'
+    UNION ALL
+    SELECT 'function ' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
+    ORDER BY 1
+  `.execute(db)
+  return rows.map((row) => row.object)
+}
+
+async function appliedNames(db: Kysely<any>, options: MigrateOptions): Promise<string[]> {
+  const status = await getMigrationStatus(db, options)
+  return status.filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name)
+}
+
+describe('migrator', () => {
+  const database = useTestDatabase({ migrate: false })
+
+  describe('with a folder of migrations', () => {
+    const folders: string[] = []
+
+    afterEach(async () => {
+      await sql`DROP SCHEMA public CASCADE`.execute(database.db)
+      await sql`CREATE SCHEMA public`.execute(database.db)
+    })
+
+    after(async () => {
+      await Promise.all(folders.map((folder) => fs.rm(folder, { recursive: true, force: true })))
+    })
+
+    /** A new folder holding `migrations` (name: source), as options for the migrator. */
+    async function migrationsFolder(migrations: Readonly<Record<string, string>>): Promise<{ migrationFolder: string }> {
+      const folder = await fs.mkdtemp(path.join(testDirectory, '.tmp-migrations-'))
+      folders.push(folder)
+      await Promise.all(
+        Object.entries(migrations).map(([name, source]) => fs.writeFile(path.join(folder, `${name}.ts`), source)),
+      )
+      return { migrationFolder: folder }
+    }
+
+    it('should apply migrations that import kysely from a folder of the repository', async () => {
+      const options = await migrationsFolder({ '001_first': createsTable('first') })
+
+      await migrateToLatest(database.db, options)
+
+      expect(await catalogue(database.db)).to.include.members(['r first', 'function first_fn'])
+    })
+
+    it('should apply nothing of a batch when one migration fails, and name it', async () => {
+      const options = await migrationsFolder({
+        '001_first': createsTable('first'),
+        '002_second': createsTable('second'),
+        '003_broken': FAILS,
+      })
+      const before = await catalogue(database.db)
+      const ran: string[] = []
+
+      const error = await expectRejection(
+        migrateToLatest(database.db, { ...options, onStep: ({ name }) => ran.push(name) }),
+        MigrationError,
+      )
+
+      expect(ran).to.deep.equal(['001_first', '002_second'])
+      expect(error.migrationName).to.equal('003_broken')
+      expect(error.message).to.include('003_broken').and.to.include('relation "no_such_table" does not exist')
+      expect(await catalogue(database.db)).to.deep.equal(before)
+      const rows = await database.db.selectFrom('kysely_migration').selectAll().execute()
+      expect(rows).to.deep.equal([])
+    })
+
+    it('should refuse to revert a migration that has no down, leaving it applied', async () => {
+      const options = await migrationsFolder({ '001_first': createsTable('first'), '002_no_down': createsTable('second', false) })
+      await migrateToLatest(database.db, options)
+
+      const error = await expectRejection(migrateDown(database.db, options), MigrationError)
+
+      expect(error.migrationName).to.equal('002_no_down')
+      expect(error.message).to.include('002_no_down').and.to.include('no down function')
+      expect(await appliedNames(database.db, options)).to.deep.equal(['001_first', '002_no_down'])
+      await expectRejection(rollbackAll(database.db, options), MigrationError)
+      expect(await catalogue(database.db)).to.include('r second')
+    })
+
+    it('should report each migration once, in order, as it runs, and return the same steps', async () => {
+      const options = await migrationsFolder(THREE_TABLES)
+      const reported: MigrationStep[] = []
+
+      const steps = await migrateToLatest(database.db, { ...options, onStep: (step) => reported.push(step) })
+
+      expect(reported.map(({ name, direction }) => [name, direction])).to.deep.equal([
+        ['001_first', 'up'],
+        ['002_second', 'up'],
+        ['003_third', 'up'],
+      ])
+      for (const { durationMs } of reported) {
+        expect(durationMs).to.be.a('number').and.to.be.at.least(0)
+      }
+      expect(steps).to.deep.equal(reported)
+    })
+
+    it('should migrate to a migration given by its number or by its full name', async () => {
+      const options = await migrationsFolder(THREE_TABLES)
+
+      const up = await migrateTo(database.db, '002', options)
+      expect(up.map(({ name, direction }) => [name, direction])).to.deep.equal([
+        ['001_first', 'up'],
+        ['002_second', 'up'],
+      ])
+      expect(await appliedNames(database.db, options)).to.deep.equal(['001_first', '002_second'])
+
+      const down = await migrateTo(database.db, '001_first', options)
+      expect(down.map(({ name, direction }) => [name, direction])).to.deep.equal([['002_second', 'down']])
+      expect(await appliedNames(database.db, options)).to.deep.equal(['001_first'])
+
+      expect(await migrateTo(database.db, '001', options)).to.deep.equal([])
+    })
+
+    it('should refuse a migration name that is not there, changing nothing', async () => {
+      const options = await migrationsFolder(THREE_TABLES)
+      await migrateTo(database.db, '001', options)
+
+      for (const target of ['004', '004_fourth', 'first', '', '00']) {
+        const error = await expectRejection(migrateTo(database.db, target, options), MigrationNameError)
+        expect(error.message).to.include(`"${target}"`)
+      }
+      expect(await appliedNames(database.db, options)).to.deep.equal(['001_first'])
+    })
+
+    it('should give when each migration was applied, and undefined for a pending one', async () => {
+      const options = await migrationsFolder(THREE_TABLES)
+      expect((await getMigrationStatus(database.db, options)).map(({ executedAt }) => executedAt)).to.deep.equal([
+        undefined,
+        undefined,
+        undefined,
+      ])
+      const start = Date.now()
+
+      await migrateTo(database.db, '002', options)
+
+      const status = await getMigrationStatus(database.db, options)
+      expect(status.map(({ name }) => name)).to.deep.equal(['001_first', '002_second', '003_third'])
+      for (const { executedAt } of status.slice(0, 2)) {
+        expect(executedAt).to.be.instanceOf(Date)
+        expect(executedAt!.getTime()).to.be.within(start - 1000, Date.now() + 1000)
+      }
+      expect(status[2]!.executedAt).to.equal(undefined)
+    })
+
+    it('should roll everything back newest first', async () => {
+      const options = await migrationsFolder(THREE_TABLES)
+      await migrateToLatest(database.db, options)
+
+      const steps = await rollbackAll(database.db, options)
+
+      expect(steps.map(({ name, direction }) => [name, direction])).to.deep.equal([
+        ['003_third', 'down'],
+        ['002_second', 'down'],
+        ['001_first', 'down'],
+      ])
+      expect(await appliedNames(database.db, options)).to.deep.equal([])
+      expect(await catalogue(database.db)).to.deep.equal([])
+      expect(await rollbackAll(database.db, options)).to.deep.equal([])
+    })
+  })
+
+  describe('checkConnection', () => {
+    async function connectionError(url: string): Promise<DatabaseConnectionError> {
+      const db = createDb({ url })
+      try {
+        return await expectRejection(checkConnection(db, url), DatabaseConnectionError)
+      } finally {
+        await db.destroy()
+      }
+    }
+
+    it('should say which server refused the connection', async () => {
+      const error = await connectionError('postgres://u:s3cretpw@127.0.0.1:1/db')
+
+      expect(error.message).to.include('127.0.0.1:1').and.to.include('connection refused')
+      expect(error.message).not.to.include('s3cretpw')
+    })
+
+    it('should say which database does not exist, and where', async () => {
+      const name = `veza_missing_${randomBytes(6).toString('hex')}`
+      const url = withDatabase(testServerUrl(), name)
+      const { hostname, port } = new URL(url)
+
+      const error = await connectionError(url)
+
+      expect(error.message).to.include(`database "${name}" does not exist on ${hostname}:${port || '5432'}`)
+    })
+
+    it('should report the server version, the database and the user when it connects', async () => {
+      const info = await checkConnection(database.db, database.url)
+
+      expect(info.version).to.match(/^\d+/)
+      expect(info.database).to.equal(new URL(database.url).pathname.slice(1))
+      expect(info.user).to.equal(decodeURIComponent(new URL(database.url).username))
+    })
+  })
+})

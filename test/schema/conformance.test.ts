@@ -1,0 +1,202 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { expect } from 'chai'
+import { type Kysely, sql } from 'kysely'
+import { migrateToLatest, migrationFolder, rollbackAll } from '../../src/db/migrator.js'
+import { type Catalogue, readCatalogue } from '../support/catalogue.js'
+import { specClosedValueSets, specForeignKeys, specTables, specTokenTables, tableKinds } from '../support/schema-v1.js'
+import { useTestDatabase } from '../support/use-test-database.js'
+import { type RuleId, type Violation, catalogueRules, closedValueSets, findViolations } from '../support/v1-rules.js'
+
+const ON_DELETE = { c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', a: 'NO ACTION', d: 'SET DEFAULT', ' ': '' } as const
+
+const tablesOfKind = (...kinds: string[]): string[] => specTables.filter((table) => kinds.includes(tableKinds[table]!))
+const tablesWithColumn = (catalogue: Catalogue, name: string): string[] =>
+  catalogue.columns.filter((column) => column.name === name).map((column) => column.table)
+
+describe('V1 conformance', () => {
+  const database = useTestDatabase()
+  let catalogue: Catalogue
+  let violations: Violation[]
+
+  before(async () => {
+    catalogue = await readCatalogue(database.db)
+    violations = findViolations(catalogue)
+  })
+
+  describe('rules checked on every table the catalogue holds', () => {
+    for (const rule of catalogueRules) {
+      it(`should find no breach of ${rule}`, () => {
+        expect(violations.filter((violation) => violation.rule === rule)).to.deep.equal([])
+      })
+    }
+  })
+
+  describe('the tables of SCHEMA-V1.md', () => {
+    it('should be exactly the 26 tables of the spec, besides Kysely\'s bookkeeping', () => {
+      expect(catalogue.tables).to.have.members([...specTables])
+      expect(catalogue.tables).to.have.lengthOf(26)
+    })
+
+    it('should create only the UUIDv7 and updated_at functions, and no sequence (V1-01, V1-02)', () => {
+      expect(catalogue.functions.map((fn) => fn.name)).to.deep.equal(['gen_uuid_v7', 'set_updated_at'])
+      expect(catalogue.sequences).to.deep.equal([])
+    })
+
+    it('should give updated_at to every table but the append-only and link ones (V1-02)', () => {
+      expect(tablesWithColumn(catalogue, 'updated_at')).to.have.members(tablesOfKind('plain', 'SD'))
+    })
+
+    it('should give deleted_at to exactly the soft-deletable tables (V1-03)', () => {
+      expect(tablesWithColumn(catalogue, 'deleted_at')).to.have.members(tablesOfKind('SD'))
+    })
+
+    it('should declare exactly the foreign keys of the spec, each on id with its ON DELETE rule (V1-04)', () => {
+      const found = catalogue.constraints
+        .filter((constraint) => constraint.type === 'f')
+        .map(({ table, columns, references, referencedColumns, onDelete }) => ({
+          table,
+          column: columns.join(', '),
+          references: `${references}(${referencedColumns.join(', ')})`,
+          onDelete: ON_DELETE[onDelete],
+        }))
+      const expected = specForeignKeys.map(({ table, column, references, onDelete }) => ({
+        table,
+        column,
+        references: `${references}(id)`,
+        onDelete,
+      }))
+      expect(found).to.have.deep.members(expected)
+      expect(found).to.have.lengthOf(expected.length)
+    })
+
+    it('should limit exactly the closed value sets of the spec to their values (V1-08)', () => {
+      const found = Object.fromEntries(
+        catalogue.tables.flatMap((table) =>
+          [...closedValueSets(catalogue, table)].map(([column, values]) => [`${table}.${column}`, values.toSorted()]),
+        ),
+      )
+      const expected = Object.fromEntries(
+        Object.entries(specClosedValueSets).map(([column, values]) => [column, values.toSorted()]),
+      )
+      expect(found).to.deep.equal(expected)
+    })
+
+    it('should keep every token of the spec as a token_hash (V1-10)', () => {
+      expect(tablesWithColumn(catalogue, 'token_hash')).to.have.members([...specTokenTables])
+    })
+  })
+
+  describe('V1-06: public only', () => {
+    const empty = useTestDatabase({ migrate: false })
+
+    it('should create no schema and nothing outside public', async () => {
+      expect(await objectsOutsidePublic(database.db)).to.deep.equal(await objectsOutsidePublic(empty.db))
+    })
+
+    it('should leave the chat schema untouched, migrating up and down', async () => {
+      await sql`CREATE SCHEMA chat`.execute(empty.db)
+      await sql`CREATE TABLE chat.messages (id uuid PRIMARY KEY, body text NOT NULL)`.execute(empty.db)
+      await sql`INSERT INTO chat.messages VALUES (gen_random_uuid(), 'hello')`.execute(empty.db)
+      const before = await chatContents(empty.db)
+
+      await migrateToLatest(empty.db)
+      expect(await chatContents(empty.db)).to.deep.equal(before)
+      await rollbackAll(empty.db)
+      expect(await chatContents(empty.db)).to.deep.equal(before)
+    })
+  })
+
+  describe('breaches', () => {
+    const scratch = useTestDatabase()
+    const base = (table: string) => sql.raw(`
+      id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT ${table}_pkey PRIMARY KEY,
+      created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP`)
+    const brokenTables: Readonly<Record<RuleId, [table: string, definition: string]>> = {
+      'V1-01': ['bad_serials', 'id bigserial CONSTRAINT bad_serials_pkey PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP'],
+      'V1-02': ['bad_times', 'id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT bad_times_pkey PRIMARY KEY, created_at timestamp DEFAULT now()'],
+      'V1-03': ['bad_soft_deletes', 'BASE, deleted_at timestamptz, name text, CONSTRAINT bad_soft_deletes_name_key UNIQUE (name)'],
+      'V1-04': ['bad_references', 'BASE, user_id uuid CONSTRAINT bad_references_user_id_fkey REFERENCES users (id)'],
+      'V1-05': ['bad_unindexed', 'BASE, user_id uuid NOT NULL CONSTRAINT bad_unindexed_user_id_fkey REFERENCES users (id) ON DELETE CASCADE'],
+      'V1-07': ['bad_names', 'BASE, code text, CONSTRAINT code_unique UNIQUE (code)'],
+      'V1-08': ['bad_statuses', "BASE, status text NOT NULL DEFAULT 'new'"],
+      'V1-10': ['bad_tokens', 'BASE, refresh_token text NOT NULL'],
+    }
+    let found: Violation[]
+
+    before(async () => {
+      for (const [table, definition] of Object.values(brokenTables)) {
+        const columns = definition.startsWith('BASE') ? sql`${base(table)}${sql.raw(definition.slice(4))}` : sql.raw(definition)
+        await sql`CREATE TABLE ${sql.table(table)} (${columns})`.execute(scratch.db)
+      }
+      await sql`CREATE INDEX bad_references_user_id_idx ON bad_references (user_id)`.execute(scratch.db)
+      found = findViolations(await readCatalogue(scratch.db))
+    })
+
+    for (const [rule, [table]] of Object.entries(brokenTables)) {
+      it(`should report ${rule} on a new table that breaks it (${table})`, () => {
+        expect(found.filter((violation) => violation.rule === rule && violation.subject.startsWith(table))).not.to.be.empty
+      })
+    }
+
+    it('should report nothing on the V1 tables beside them', () => {
+      expect(found.filter((violation) => !violation.subject.startsWith('bad_'))).to.deep.equal([])
+    })
+  })
+
+  describe('migration files', () => {
+    let files: string[]
+
+    before(async () => {
+      files = (await fs.readdir(migrationFolder)).toSorted()
+    })
+
+    it('should be numbered from 001 in sequence, as NNN_snake_case.ts', () => {
+      expect(files).not.to.be.empty
+      files.forEach((file, position) => {
+        expect(file).to.match(/^\d{3}_[a-z][a-z0-9]*(?:_[a-z0-9]+)*\.ts$/)
+        expect(Number(file.slice(0, 3)), file).to.equal(position + 1)
+      })
+    })
+
+    it('should each export an up and a down (V1-09)', async () => {
+      for (const file of files) {
+        const migration = (await import(pathToFileURL(path.join(migrationFolder, file)).href)) as Record<string, unknown>
+        expect(migration.up, file).to.be.a('function')
+        expect(migration.down, file).to.be.a('function')
+      }
+    })
+
+    it('should import nothing but kysely, and create no schema (V1-06)', async () => {
+      for (const file of files) {
+        const source = await fs.readFile(path.join(migrationFolder, file), 'utf8')
+        const imports = [...source.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gm)].map((match) => match[1])
+        expect(imports, file).to.deep.equal(['kysely'])
+        expect(source, file).not.to.match(/create\s+schema|createSchema/i)
+      }
+    })
+  })
+})
+
+/** How many relations, functions and types each schema but public (and its TOAST) holds, and which schemas exist. */
+async function objectsOutsidePublic(db: Kysely<any>): Promise<unknown[]> {
+  const { rows } = await sql`
+    SELECT n.nspname AS schema,
+           (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid)::int AS relations,
+           (SELECT count(*) FROM pg_proc p WHERE p.pronamespace = n.oid)::int AS functions,
+           (SELECT count(*) FROM pg_type t WHERE t.typnamespace = n.oid)::int AS types
+    FROM pg_namespace n
+    WHERE n.nspname <> 'public' AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+    ORDER BY 1
+  `.execute(db)
+  return rows
+}
+
+async function chatContents(db: Kysely<any>): Promise<unknown[]> {
+  const { rows } = await sql`
+    SELECT c.relname, c.relkind, (SELECT count(*) FROM chat.messages)::int AS messages
+    FROM pg_class c WHERE c.relnamespace = 'chat'::regnamespace ORDER BY 1
+  `.execute(db)
+  return rows
+}

@@ -1,0 +1,269 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { expect } from 'chai'
+import { sql } from 'kysely'
+import { type Row, type Values, createRow, expectPgError } from '../support/rows.js'
+import { specClosedValueSets, specTables } from '../support/schema-v1.js'
+import { useTestDatabase } from '../support/use-test-database.js'
+
+interface CheckRule {
+  readonly table: string
+  readonly column: string
+  readonly rejects: readonly unknown[]
+  readonly accepts: readonly unknown[]
+}
+
+const checkRules: readonly CheckRule[] = [
+  { table: 'tracks', column: 'duration_ms', rejects: [-1], accepts: [0] },
+  { table: 'tracks', column: 'file_size_bytes', rejects: [-1], accepts: [0] },
+  { table: 'track_versions', column: 'version_number', rejects: [0], accepts: [1] },
+  {
+    table: 'track_comments',
+    column: 'body',
+    rejects: ['', 'x'.repeat(5001)],
+    accepts: ['x'.repeat(5000), 'é'.repeat(5000)],
+  },
+  { table: 'rooms', column: 'max_members', rejects: [0, 100_001], accepts: [1, 100_000] },
+  { table: 'playback_analytics', column: 'country_code', rejects: ['fr', 'FRA'], accepts: ['FR'] },
+  { table: 'audit_logs', column: 'metadata', rejects: ['[1, 2]', '"text"'], accepts: ['{"key":"value"}'] },
+]
+
+const columnDefaults: Readonly<Record<string, Values>> = {
+  tracks: { visibility: 'private', status: 'uploaded' },
+  hls_streams: { status: 'pending' },
+  hls_transcode_queue: { status: 'queued', priority: 0, attempts: 0, max_attempts: 3 },
+  track_plays: { source: 'direct', duration_played_ms: 0, completed: false },
+  playback_analytics: { rebuffer_count: 0, rebuffer_duration_ms: 0 },
+  track_history: { progress_ms: 0 },
+  playlists: { visibility: 'private' },
+  playlist_collaborators: { role: 'editor' },
+  rooms: { is_private: false, max_members: 1000 },
+  audit_logs: { metadata: {} },
+}
+
+/** One real change to a non-key column of each table that has `updated_at`. */
+const edits: Readonly<Record<string, Values>> = {
+  users: { bio: 'edited' },
+  roles: { description: 'edited' },
+  permissions: { description: 'edited' },
+  user_sessions: { user_agent: 'edited' },
+  refresh_tokens: { expires_at: new Date('2100-01-01T00:00:00Z') },
+  password_reset_tokens: { expires_at: new Date('2100-01-01T00:00:00Z') },
+  email_verification_tokens: { email: 'edited@example.com' },
+  tracks: { title: 'edited' },
+  track_versions: { storage_key: 'edited' },
+  hls_streams: { manifest_key: 'edited' },
+  hls_transcode_queue: { last_error: 'edited' },
+  track_comments: { body: 'edited' },
+  playlists: { name: 'edited' },
+  playlist_tracks: { position: sql`position + 1` },
+  playlist_collaborators: { role: 'viewer' },
+  rooms: { description: 'edited' },
+}
+
+const uuidV7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+/** Unix milliseconds in the first 48 bits of a UUIDv7. */
+const millisecondsOf = (id: string): number => Number.parseInt(id.replace('-', '').slice(0, 12), 16)
+
+const asText = (value: unknown): string =>
+  typeof value === 'object' && value !== null && !(value instanceof Date) ? JSON.stringify(value) : String(value)
+
+describe('values, defaults and generated columns', () => {
+  const database = useTestDatabase()
+
+  async function expectCheckViolation(table: string, column: string, value: unknown): Promise<void> {
+    const constraint = `${table}_${column}_check`
+    const context = `${table}.${column} = ${asText(value).slice(0, 20)}`
+    await expectPgError(createRow(database.db, table, { [column]: value }), '23514', constraint, `${context} on insert`)
+    const row = await createRow(database.db, table)
+    const update = database.db.updateTable(table).set({ [column]: value }).where('id', '=', row.id).execute()
+    await expectPgError(update, '23514', constraint, `${context} on update`)
+  }
+
+  async function expectAccepted(table: string, column: string, value: unknown): Promise<void> {
+    const row = await createRow(database.db, table, { [column]: value })
+    expect(asText(row[column]), `${table}.${column}`).to.equal(asText(value))
+  }
+
+  describe('closed value sets', () => {
+    for (const [key, values] of Object.entries(specClosedValueSets)) {
+      const [table = '', column = ''] = key.split('.')
+
+      it(`should accept every listed value of ${key}`, async () => {
+        for (const value of values) {
+          await expectAccepted(table, column, value)
+        }
+      })
+
+      it(`should reject a value of ${key} that is not listed`, async () => {
+        for (const value of ['bogus', '', String(values[0]).toUpperCase()]) {
+          await expectCheckViolation(table, column, value)
+        }
+      })
+    }
+  })
+
+  describe('other checks', () => {
+    for (const { table, column, rejects, accepts } of checkRules) {
+      it(`should enforce the CHECK on ${table}.${column}`, async () => {
+        for (const value of rejects) {
+          await expectCheckViolation(table, column, value)
+        }
+        for (const value of accepts) {
+          await expectAccepted(table, column, value)
+        }
+      })
+    }
+  })
+
+  describe('defaults', () => {
+    for (const [table, defaults] of Object.entries(columnDefaults)) {
+      it(`should default ${Object.keys(defaults).join(', ')} of ${table}`, async () => {
+        const row = await createRow(database.db, table)
+        expect(Object.fromEntries(Object.keys(defaults).map((column) => [column, row[column]]))).to.deep.equal(defaults)
+      })
+    }
+
+    it('should default last_activity_at and run_after to the time of the inserting transaction', async () => {
+      const session = await createRow(database.db, 'user_sessions')
+      const job = await createRow(database.db, 'hls_transcode_queue')
+      expect(session.last_activity_at).to.deep.equal(session.created_at)
+      expect(job.run_after).to.deep.equal(job.created_at)
+    })
+  })
+
+  describe('updated_at', () => {
+    interface Stamps {
+      readonly created: bigint
+      readonly updated: bigint
+    }
+
+    async function tablesWithUpdatedAt(): Promise<string[]> {
+      const rows = await database.db
+        .selectFrom('information_schema.columns')
+        .select('table_name')
+        .where('table_schema', '=', 'public')
+        .where('column_name', '=', 'updated_at')
+        .orderBy('table_name')
+        .execute()
+      return rows.map((row) => row.table_name as string)
+    }
+
+    async function stampsOf(table: string, id: string): Promise<Stamps> {
+      const micros = (column: string) => sql<string>`(extract(epoch FROM ${sql.ref(column)}) * 1000000)::bigint`
+      const row = await database.db
+        .selectFrom(table)
+        .select([micros('created_at').as('created'), micros('updated_at').as('updated')])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+      return { created: BigInt(row.created), updated: BigInt(row.updated) }
+    }
+
+    /** Inserts a row in every table with `updated_at`, then, in later transactions, updates each with `edit`. */
+    async function insertThenUpdate(edit: (table: string) => Values): Promise<Array<[string, Stamps, Stamps]>> {
+      const inserted: Array<[string, Row, Stamps]> = []
+      for (const table of await tablesWithUpdatedAt()) {
+        const row = await createRow(database.db, table)
+        inserted.push([table, row, await stampsOf(table, row.id)])
+      }
+      await sleep(5)
+      const results: Array<[string, Stamps, Stamps]> = []
+      for (const [table, row, before] of inserted) {
+        await database.db.updateTable(table).set(edit(table)).where('id', '=', row.id).execute()
+        results.push([table, before, await stampsOf(table, row.id)])
+      }
+      return results
+    }
+
+    const editOf = (table: string): Values => {
+      const edit = edits[table]
+      if (edit === undefined) {
+        throw new Error(`no edit known for ${table}, which has updated_at`)
+      }
+      return edit
+    }
+
+    it('should move updated_at forward, and leave created_at, when a row changes', async () => {
+      for (const [table, before, after] of await insertThenUpdate(editOf)) {
+        expect(before.updated, `${table} on insert`).to.equal(before.created)
+        expect(after.created, `${table}.created_at`).to.equal(before.created)
+        expect(after.updated > before.updated, `${table}.updated_at moved forward`).to.equal(true)
+      }
+    })
+
+    it('should leave updated_at alone when an update changes nothing', async () => {
+      const noOp = (table: string): Values => {
+        const column = Object.keys(editOf(table))[0] ?? 'id'
+        return { [column]: sql.ref(column) }
+      }
+      for (const [table, before, after] of await insertThenUpdate(noOp)) {
+        expect(after, table).to.deep.equal(before)
+      }
+    })
+  })
+
+  describe('ids', () => {
+    async function generateIds(count: number): Promise<string[]> {
+      const { rows } = await sql<{ id: string }>`
+        SELECT id::text FROM (
+          SELECT n, gen_uuid_v7() AS id FROM generate_series(1, ${count}::integer) WITH ORDINALITY AS s(value, n)
+        ) AS generated
+        ORDER BY n
+      `.execute(database.db)
+      return rows.map((row) => row.id)
+    }
+
+    function expectStrictlyIncreasing(ids: readonly string[]): void {
+      const outOfOrder = ids.filter((id, index) => index > 0 && id <= (ids[index - 1] ?? ''))
+      expect(outOfOrder, 'ids not greater than the one before').to.deep.equal([])
+    }
+
+    it('should default the id of every table to a UUIDv7', async () => {
+      for (const table of specTables) {
+        const { id } = await createRow(database.db, table)
+        expect(id, table).to.match(uuidV7)
+      }
+    })
+
+    it('should generate strictly increasing ids within a session', async () => {
+      const ids = await generateIds(1000)
+      expect(ids).to.have.length(1000)
+      expectStrictlyIncreasing(ids)
+    })
+
+    it('should keep ids strictly increasing within one millisecond', async () => {
+      const ids = await generateIds(5000)
+      const perMillisecond = new Map<number, number>()
+      for (const id of ids) {
+        perMillisecond.set(millisecondsOf(id), (perMillisecond.get(millisecondsOf(id)) ?? 0) + 1)
+      }
+      expect(Math.max(...perMillisecond.values()), 'ids sharing a millisecond').to.be.greaterThan(1)
+      expectStrictlyIncreasing(ids)
+    })
+
+    it('should keep ids strictly increasing when the clock is behind the last id', async () => {
+      const hourAhead = Date.now() + 3_600_000
+      const ids = await database.db.connection().execute(async (session) => {
+        const tick = sql.lit(String(BigInt(hourAhead) * 4096n))
+        await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', ${tick}, false)`.execute(session)
+        try {
+          const { rows } = await sql<{ id: string }>`SELECT gen_uuid_v7()::text AS id FROM generate_series(1, 3)`.execute(session)
+          return rows.map((row) => row.id)
+        } finally {
+          await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', '', false)`.execute(session)
+        }
+      })
+      expect(ids.map(millisecondsOf)).to.deep.equal([hourAhead, hourAhead, hourAhead])
+      expectStrictlyIncreasing(ids)
+    })
+
+    it('should put the current Unix time in milliseconds in the first 48 bits', async () => {
+      const { rows } = await sql<{ id: string; now: string }>`
+        SELECT gen_uuid_v7()::text AS id, (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now
+      `.execute(database.db)
+      const [row] = rows
+      expect(row?.id).to.match(uuidV7)
+      expect(Math.abs(millisecondsOf(row?.id ?? '') - Number(row?.now))).to.be.lessThan(2000)
+    })
+  })
+})
