@@ -118,8 +118,9 @@ async function run(
   if (failed === undefined) {
     throw new MigrationError(`migration history check failed: ${reason}`, undefined, { cause: error })
   }
+  const undone = failed.direction === 'Up' ? 'applied' : 'reverted'
   throw new MigrationError(
-    `${failed.migrationName} (${failed.direction.toLowerCase()}) failed: ${reason}`,
+    `${failed.migrationName} (${failed.direction.toLowerCase()}) failed: ${reason}; the batch was rolled back, no migration of it was ${undone}`,
     failed.migrationName,
     { cause: error },
   )

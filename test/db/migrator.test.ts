@@ -126,6 +126,7 @@ describe('migrator', () => {
       expect(ran).to.deep.equal(['001_first', '002_second'])
       expect(error.migrationName).to.equal('003_broken')
       expect(error.message).to.include('003_broken').and.to.include('relation "no_such_table" does not exist')
+      expect(error.message).to.include('the batch was rolled back, no migration of it was applied')
       expect(await catalogue(database.db)).to.deep.equal(before)
       const rows = await database.db.selectFrom('kysely_migration').selectAll().execute()
       expect(rows).to.deep.equal([])
