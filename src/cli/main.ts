@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { secretsOf } from '../db/database-url.js'
 import { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, MigrationNameError } from '../db/errors.js'

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import type { Database } from '../../codegen/database.js'
 import { parseDatabaseUrl } from './database-url.js'
 
 export interface CreateDbOptions extends Omit<pg.PoolConfig, 'connectionString'> {
@@ -14,15 +15,15 @@ export interface CreateDbOptions extends Omit<pg.PoolConfig, 'connectionString'>
  *
  * @example
  * const db = createDb({ url: process.env.DATABASE_URL!, max: 10 })
- * await db.selectFrom('users').select('id').execute()
+ * const users = await db.selectFrom('users').select(['id', 'username']).execute()
  * await db.destroy()
  */
-export function createDb<DB = any>(options: CreateDbOptions): Kysely<DB> {
+export function createDb(options: CreateDbOptions): Kysely<Database> {
   const { url, ...poolConfig } = options
   parseDatabaseUrl(url)
   const pool = new pg.Pool({ connectionTimeoutMillis: 10_000, ...poolConfig, connectionString: url })
   // An idle connection that the server ends (a restart, pg_terminate_backend) is dropped
   // by the pool and replaced on the next query; unhandled, its error would end the process.
   pool.on('error', () => {})
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
 }

@@ -1,16 +1,17 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  FileMigrationProvider,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-  type MigrationResultSet,
-  Migrator,
-  NO_MIGRATIONS,
-} from 'kysely'
+import * as kysely from 'kysely'
+import type { Kysely, Migration, MigrationProvider, MigrationResultSet, Migrator } from 'kysely'
 import { MigrationError, MigrationNameError } from './errors.js'
+
+type MigrationApi = Pick<typeof kysely, 'FileMigrationProvider' | 'Migrator' | 'NO_MIGRATIONS'>
+
+// Kysely 0.28 exports its migration API from 'kysely', 0.29 only from 'kysely/migration'.
+// The specifier is a variable so that the compiler, which sees 0.28's types, does not resolve it.
+const KYSELY_0_29_MIGRATION: string = 'kysely/migration'
+const { FileMigrationProvider, Migrator: KyselyMigrator, NO_MIGRATIONS }: MigrationApi =
+  'Migrator' in kysely ? kysely : ((await import(KYSELY_0_29_MIGRATION)) as MigrationApi)
 
 /** The folder holding this package's migrations. */
 export const migrationFolder = fileURLToPath(new URL('../migrations', import.meta.url))
@@ -96,7 +97,7 @@ function resolveMigrationName(names: readonly string[], target: string): string 
 
 function createMigrator(db: Kysely<any>, options: MigrateOptions): Migrator {
   const files = new FileMigrationProvider({ fs, path, migrationFolder: options.migrationFolder ?? migrationFolder })
-  return new Migrator({ db, provider: new TimedMigrationProvider(files, options.onStep) })
+  return new KyselyMigrator({ db, provider: new TimedMigrationProvider(files, options.onStep) })
 }
 
 async function run(

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { Database } from '../../codegen/database.js'
 import { createDb } from '../db/create-db.js'
 import { dropDatabase, ensureDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
 import { migrateToLatest } from '../db/migrator.js'
 
 export interface TestDatabase {
-  readonly db: Kysely<any>
+  readonly db: Kysely<Database>
   readonly url: string
   readonly name: string
   /** Closes `db` and drops the database. */

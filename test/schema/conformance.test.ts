@@ -4,10 +4,11 @@ import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import { migrateToLatest, migrationFolder, rollbackAll } from '../../src/db/migrator.js'
-import { type Catalogue, readCatalogue } from '../support/catalogue.js'
+import { closedValueSets } from '../../src/catalogue/closed-value-sets.js'
+import { type Catalogue, readCatalogue } from '../../src/catalogue/read-catalogue.js'
 import { specClosedValueSets, specForeignKeys, specTables, specTokenTables, tableKinds } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
-import { type RuleId, type Violation, catalogueRules, closedValueSets, findViolations } from '../support/v1-rules.js'
+import { type RuleId, type Violation, catalogueRules, findViolations } from '../support/v1-rules.js'
 
 const ON_DELETE = { c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', a: 'NO ACTION', d: 'SET DEFAULT', ' ': '' } as const
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { getMigrationStatus, migrateDown, migrateToLatest, migrateUp, rollbackAll } from '../../src/db/migrator.js'
-import { BOOKKEEPING_TABLES, snapshotCatalogue } from '../support/catalogue.js'
+import { BOOKKEEPING_TABLES } from '../../src/catalogue/read-catalogue.js'
+import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 describe('reversibility (V1-09)', () => {

@@ -1,4 +1,5 @@
-import type { Catalogue, Column } from './catalogue.js'
+import { closedValueSets } from '../../src/catalogue/closed-value-sets.js'
+import type { Catalogue, Column } from '../../src/catalogue/read-catalogue.js'
 
 export type RuleId = 'V1-01' | 'V1-02' | 'V1-03' | 'V1-04' | 'V1-05' | 'V1-07' | 'V1-08' | 'V1-10'
 
@@ -14,25 +15,9 @@ export const catalogueRules: readonly RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
 const CLOSED_SET_COLUMN = /^(?:status|state|role|kind|type|visibility|source|channel)$/
-const CLOSED_SET_CHECK = /^CHECK \(\((\w+) = ANY \(ARRAY\[(.+)\]\)\)\)$/
 const UUID_DEFAULT = 'gen_uuid_v7()'
 const TIMESTAMP_DEFAULT = 'CURRENT_TIMESTAMP'
 const TIMESTAMPTZ = 'timestamp with time zone'
-
-/**
- * The values a `CHECK (col IN (...))` constraint allows, keyed by column, for
- * every such constraint on `table`.
- */
-export function closedValueSets(catalogue: Catalogue, table: string): Map<string, string[]> {
-  const sets = new Map<string, string[]>()
-  for (const constraint of catalogue.constraints) {
-    const match = constraint.table === table && constraint.type === 'c' ? CLOSED_SET_CHECK.exec(constraint.definition) : null
-    if (match !== null) {
-      sets.set(match[1]!, [...match[2]!.matchAll(/'((?:[^']|'')*)'::text/g)].map((value) => value[1]!.replaceAll("''", "'")))
-    }
-  }
-  return sets
-}
 
 /** Every breach of the catalogue-checkable V1 rules, table by table. */
 export function findViolations(catalogue: Catalogue): Violation[] {

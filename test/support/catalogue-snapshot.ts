@@ -1,0 +1,47 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * Everything in `public` that a migration can create, as sorted text with no
+ * OIDs in it: two databases built the same way give equal snapshots.
+ */
+export async function snapshotCatalogue(db: Kysely<any>): Promise<Record<string, string[]>> {
+  const queries = {
+    relations: sql<{ line: string }>`
+      SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text || ' ' || coalesce(array_to_string(c.reloptions, ','), '') AS line
+      FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace`,
+    columns: sql<{ line: string }>`
+      SELECT c.relname || '.' || a.attnum || ' ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+             || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+             || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
+             || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text || ' collation=' || a.attcollation::regcollation AS line
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid
+      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped`,
+    constraints: sql<{ line: string }>`
+      SELECT c.relname || ' ' || con.conname || ' ' || pg_get_constraintdef(con.oid) AS line
+      FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+      WHERE c.relnamespace = 'public'::regnamespace`,
+    indexes: sql<{ line: string }>`
+      SELECT pg_get_indexdef(i.oid) AS line FROM pg_class i WHERE i.relkind = 'i' AND i.relnamespace = 'public'::regnamespace`,
+    triggers: sql<{ line: string }>`
+      SELECT pg_get_triggerdef(t.oid) AS line FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace`,
+    functions: sql<{ line: string }>`
+      SELECT pg_get_functiondef(p.oid) || coalesce(' COMMENT ' || obj_description(p.oid, 'pg_proc'), '') AS line
+      FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace`,
+    types: sql<{ line: string }>`
+      SELECT t.typname || ' ' || t.typtype::text AS line FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace`,
+    comments: sql<{ line: string }>`
+      SELECT c.relname || ' ' || d.objsubid || ' ' || d.description AS line
+      FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid
+      WHERE c.relnamespace = 'public'::regnamespace`,
+  }
+  const entries = await Promise.all(
+    Object.entries(queries).map(async ([kind, query]) => {
+      const { rows } = await query.execute(db)
+      return [kind, rows.map((row) => row.line).sort()] as const
+    }),
+  )
+  return Object.fromEntries(entries)
+}
