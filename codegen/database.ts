@@ -11,8 +11,6 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
 
 export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
 
-export type Json = JsonValue;
-
 export type JsonArray = JsonValue[];
 
 export type JsonObject = {
@@ -28,10 +26,10 @@ export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 export interface AuditLogTable {
   action: string;
   actor_id: UserId | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<AuditLogId, AuditLogId | undefined, never>;
   ip_address: string | null;
-  metadata: Generated<Json>;
+  metadata: Generated<JsonObject>;
   resource_id: string | null;
   resource_type: string | null;
   user_agent: string | null;
@@ -39,7 +37,7 @@ export interface AuditLogTable {
 
 export interface BitrateAdaptationLogTable {
   buffer_level_ms: number | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   from_bitrate_kbps: number | null;
   hls_stream_id: HlsStreamId | null;
   id: ColumnType<BitrateAdaptationLogId, BitrateAdaptationLogId | undefined, never>;
@@ -50,12 +48,12 @@ export interface BitrateAdaptationLogTable {
 }
 
 export interface EmailVerificationTokenTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   email: string;
   expires_at: Timestamp;
   id: ColumnType<EmailVerificationTokenId, EmailVerificationTokenId | undefined, never>;
   token_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   used_at: Timestamp | null;
   user_id: UserId;
 }
@@ -63,7 +61,7 @@ export interface EmailVerificationTokenTable {
 export interface HlsStreamTable {
   bitrate_kbps: number;
   codec: string;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<HlsStreamId, HlsStreamId | undefined, never>;
   manifest_key: string;
   segment_count: number | null;
@@ -71,13 +69,13 @@ export interface HlsStreamTable {
   status: Generated<"pending" | "ready" | "failed">;
   track_id: TrackId;
   track_version_id: TrackVersionId | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface HlsTranscodeQueueTable {
   attempts: Generated<number>;
   bitrate_kbps: number;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   finished_at: Timestamp | null;
   id: ColumnType<HlsTranscodeQueueId, HlsTranscodeQueueId | undefined, never>;
   last_error: string | null;
@@ -89,33 +87,33 @@ export interface HlsTranscodeQueueTable {
   status: Generated<"queued" | "running" | "succeeded" | "failed" | "cancelled">;
   track_id: TrackId;
   track_version_id: TrackVersionId | null;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface PasswordResetTokenTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   expires_at: Timestamp;
   id: ColumnType<PasswordResetTokenId, PasswordResetTokenId | undefined, never>;
   token_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   used_at: Timestamp | null;
   user_id: UserId;
 }
 
 export interface PermissionTable {
   action: string;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   description: string | null;
   id: ColumnType<PermissionId, PermissionId | undefined, never>;
   resource: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface PlaybackAnalyticsTable {
   average_bitrate_kbps: number | null;
   bytes_transferred: Int8 | null;
   country_code: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   device_type: string | null;
   id: ColumnType<PlaybackAnalyticsId, PlaybackAnalyticsId | undefined, never>;
   rebuffer_count: Generated<number>;
@@ -127,18 +125,18 @@ export interface PlaybackAnalyticsTable {
 }
 
 export interface PlaylistCollaboratorTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   id: ColumnType<PlaylistCollaboratorId, PlaylistCollaboratorId | undefined, never>;
   invited_by: UserId | null;
   playlist_id: PlaylistId;
   role: Generated<"viewer" | "editor">;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_id: UserId;
 }
 
 export interface PlaylistFollowTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<PlaylistFollowId, PlaylistFollowId | undefined, never>;
   playlist_id: PlaylistId;
   user_id: UserId;
@@ -146,55 +144,55 @@ export interface PlaylistFollowTable {
 
 export interface PlaylistTable {
   cover_image_key: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   description: string | null;
   id: ColumnType<PlaylistId, PlaylistId | undefined, never>;
   name: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_id: UserId;
   visibility: Generated<"public" | "unlisted" | "private">;
 }
 
 export interface PlaylistTrackTable {
   added_by: UserId | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   id: ColumnType<PlaylistTrackId, PlaylistTrackId | undefined, never>;
   playlist_id: PlaylistId;
   position: number;
   track_id: TrackId;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface RefreshTokenTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   expires_at: Timestamp;
   id: ColumnType<RefreshTokenId, RefreshTokenId | undefined, never>;
   revoked_at: Timestamp | null;
   session_id: UserSessionId | null;
   token_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_id: UserId;
 }
 
 export interface RolePermissionTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<RolePermissionId, RolePermissionId | undefined, never>;
   permission_id: PermissionId;
   role_id: RoleId;
 }
 
 export interface RoleTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   description: string | null;
   id: ColumnType<RoleId, RoleId | undefined, never>;
   name: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface RoomTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   created_by: UserId | null;
   deleted_at: Timestamp | null;
   description: string | null;
@@ -202,23 +200,23 @@ export interface RoomTable {
   is_private: Generated<boolean>;
   max_members: Generated<number>;
   name: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
 }
 
 export interface TrackCommentTable {
   body: string;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   id: ColumnType<TrackCommentId, TrackCommentId | undefined, never>;
   parent_id: TrackCommentId | null;
   position_ms: number | null;
   track_id: TrackId;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_id: UserId;
 }
 
 export interface TrackHistoryTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<TrackHistoryId, TrackHistoryId | undefined, never>;
   progress_ms: Generated<number>;
   track_id: TrackId;
@@ -226,7 +224,7 @@ export interface TrackHistoryTable {
 }
 
 export interface TrackLikeTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<TrackLikeId, TrackLikeId | undefined, never>;
   track_id: TrackId;
   user_id: UserId;
@@ -234,7 +232,7 @@ export interface TrackLikeTable {
 
 export interface TrackPlayTable {
   completed: Generated<boolean>;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   duration_played_ms: Generated<number>;
   id: ColumnType<TrackPlayId, TrackPlayId | undefined, never>;
   playlist_id: PlaylistId | null;
@@ -247,7 +245,7 @@ export interface TrackPlayTable {
 export interface TrackTable {
   album: string | null;
   artist: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   description: string | null;
   duration_ms: number | null;
@@ -258,14 +256,14 @@ export interface TrackTable {
   status: Generated<"uploaded" | "processing" | "ready" | "failed">;
   storage_key: string;
   title: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_id: UserId;
   visibility: Generated<"public" | "unlisted" | "private">;
 }
 
 export interface TrackShareTable {
   channel: "link" | "embed" | "social" | "message";
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   id: ColumnType<TrackShareId, TrackShareId | undefined, never>;
   track_id: TrackId;
   user_id: UserId;
@@ -273,7 +271,7 @@ export interface TrackShareTable {
 
 export interface TrackVersionTable {
   checksum_sha256: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   created_by: UserId | null;
   deleted_at: Timestamp | null;
   duration_ms: number | null;
@@ -281,12 +279,12 @@ export interface TrackVersionTable {
   id: ColumnType<TrackVersionId, TrackVersionId | undefined, never>;
   storage_key: string;
   track_id: TrackId;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   version_number: number;
 }
 
 export interface UserRoleTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   expires_at: Timestamp | null;
   granted_by: UserId | null;
   id: ColumnType<UserRoleId, UserRoleId | undefined, never>;
@@ -297,7 +295,7 @@ export interface UserRoleTable {
 export interface UserTable {
   avatar_url: string | null;
   bio: string | null;
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   deleted_at: Timestamp | null;
   display_name: string | null;
   email: string;
@@ -305,19 +303,19 @@ export interface UserTable {
   id: ColumnType<UserId, UserId | undefined, never>;
   last_login_at: Timestamp | null;
   password_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   username: string;
 }
 
 export interface UserSessionTable {
-  created_at: Generated<Timestamp>;
+  created_at: WriteOnceTimestamp;
   expires_at: Timestamp;
   id: ColumnType<UserSessionId, UserSessionId | undefined, never>;
   ip_address: string | null;
   last_activity_at: Generated<Timestamp>;
   revoked_at: Timestamp | null;
   token_hash: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: WriteOnceTimestamp;
   user_agent: string | null;
   user_id: UserId;
 }
@@ -350,6 +348,9 @@ export interface Database {
   user_sessions: UserSessionTable;
   users: UserTable;
 }
+
+/** A timestamp that an insert may give (it defaults to the time of the transaction) and an update never sets. */
+export type WriteOnceTimestamp = ColumnType<Date, Date | string | undefined, never>;
 
 declare const idBrand: unique symbol;
 

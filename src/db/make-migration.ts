@@ -9,8 +9,8 @@ const MAX_NUMBER = 999
 
 const TEMPLATE = `import type { Kysely } from 'kysely'
 
-// Follow the V1 rules (docs/schema-rules.md). Import nothing but kysely, and never
-// edit a migration once it is released: fix forward with a new one.
+// Follow the V1 rules (docs/schema-rules.md), and run \`npm run codegen\` once it is written.
+// Import nothing but kysely, and never edit a migration once it is released: fix forward.
 
 export async function up(db: Kysely<any>): Promise<void> {}
 

@@ -359,7 +359,9 @@ describe('migrate CLI', () => {
         const result = await runCli(['make', name])
 
         expect(result.code, result.stderr).to.equal(0)
-        expect(result.stderrLines).to.deep.equal([`Created ${path.join('src', 'migrations', `${next}_${name}.ts`)}`])
+        expect(result.stderrLines).to.deep.equal([
+          `Created ${path.join('src', 'migrations', `${next}_${name}.ts`)}; write its up and down, then run npm run codegen.`,
+        ])
         const content = await fs.readFile(file, 'utf8')
         expect(content).to.include('export async function up(')
         expect(content).to.include('export async function down(')

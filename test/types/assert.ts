@@ -1,0 +1,8 @@
+/** `true` when `A` and `B` are the same type: each assignable to the other, `any` equal only to `any`. */
+export type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+
+/** `true` when a value of type `From` may be given where a `To` is expected. */
+export type Assignable<From, To> = [From] extends [To] ? true : false
+
+/** Compiles only when `T` is exactly `true`: `Expect<boolean>` (some checks true, some false) fails too. */
+export type Expect<T extends true> = Equals<T, true> extends true ? T : never
