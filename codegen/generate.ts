@@ -28,7 +28,7 @@ import {
 import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { createTestDatabase } from '../src/testing/test-database.js'
-import { startTestServer } from '../src/testing/test-server.js'
+import { stopTestServer, testServer } from '../src/testing/test-server.js'
 
 const OUT_FILE = fileURLToPath(new URL('database.ts', import.meta.url))
 const JSON_OBJECT_CHECK = /^CHECK \(\(jsonb_typeof\((\w+)\) = 'object'::text\)\)$/
@@ -136,7 +136,9 @@ ${rows.join('\n')}
 async function render(db: Kysely<any>): Promise<string> {
   const catalogue = await readCatalogue(db)
   const generated = await generate({
-    db,
+    // kysely-codegen is CommonJS and is typed against kysely's CommonJS declarations;
+    // the instance is the same at run time.
+    db: db as unknown as Parameters<typeof generate>[0]['db'],
     dialect: new CodegenDialect(),
     outFile: null,
     overrides: { columns: overridesFor(catalogue) },
@@ -161,10 +163,9 @@ else a container when a runtime answers, else an embedded PostgreSQL.`)
     return 0
   }
   const start = performance.now()
-  const server = await startTestServer()
-  console.error(`Server: ${server.description}`)
+  console.error(`Server: ${(await testServer()).description}`)
   try {
-    const database = await createTestDatabase(server.url)
+    const database = await createTestDatabase()
     let source: string
     try {
       source = await render(database.db)
@@ -192,7 +193,7 @@ else a container when a runtime answers, else an embedded PostgreSQL.`)
     console.error(`error: ${relative} is stale: the migrations give the types above (- committed, + expected); run npm run codegen and commit it`)
     return 1
   } finally {
-    await server.stop()
+    await stopTestServer()
   }
 }
 

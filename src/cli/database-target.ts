@@ -2,7 +2,7 @@ import path from 'node:path'
 import type { Kysely } from 'kysely'
 import { checkConnection } from '../db/check-connection.js'
 import { createDb } from '../db/create-db.js'
-import { ensureDatabase } from '../db/database-admin.js'
+import { adminPool, ensureDatabase } from '../db/database-admin.js'
 import { redactDatabaseUrl, withDatabase } from '../db/database-url.js'
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
 
@@ -32,7 +32,8 @@ export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env): 
   }
   const server = await startEmbeddedPostgres({ directory: path.resolve(EMBEDDED_DIRECTORY) })
   try {
-    await ensureDatabase(server.url, EMBEDDED_DATABASE)
+    const admin = adminPool(server.url)
+    await ensureDatabase(admin, EMBEDDED_DATABASE).finally(() => admin.end())
     const target = await open(withDatabase(server.url, EMBEDDED_DATABASE), (version) => {
       const state = server.created ? 'created now' : server.shared ? 'already running' : 'started'
       return `Database: embedded PostgreSQL ${version} in ${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}" (${state}; DATABASE_URL is not set)`

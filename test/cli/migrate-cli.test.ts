@@ -118,7 +118,7 @@ function prefetched(commandLines: ReadonlyArray<readonly string[]>, first?: () =
 
 describe('migrate CLI', () => {
   describe('on a database', () => {
-    const database = useTestDatabase({ migrate: false })
+    const database = useTestDatabase({ migrated: false })
     const cli = (...args: string[]): Promise<CliResult> => runCli(args, database.url)
 
     it('should apply every migration with latest, one line each, naming the database without its password', async () => {
@@ -254,8 +254,9 @@ describe('migrate CLI', () => {
   })
 
   describe('with a bad DATABASE_URL', () => {
-    const missingDatabase = (): string => withDatabase(testServerUrl(), `veza_missing_${randomBytes(6).toString('hex')}`)
-    const cases: ReadonlyArray<{ what: string; url: () => string; error: RegExp }> = [
+    const missingDatabase = async (): Promise<string> =>
+      withDatabase(await testServerUrl(), `veza_missing_${randomBytes(6).toString('hex')}`)
+    const cases: ReadonlyArray<{ what: string; url: () => string | Promise<string>; error: RegExp }> = [
       { what: 'is not a URL', url: () => 'not a url', error: /does not start with postgres:\/\// },
       { what: 'is not a postgres URL', url: () => 'mysql://u:s3cretpw@127.0.0.1/db', error: /postgres:\/\// },
       {
@@ -268,27 +269,29 @@ describe('migrate CLI', () => {
 
     for (const { what, url, error } of cases) {
       it(`should fail with exit code 2 and one line when it ${what}, and print the stack only with --verbose`, async () => {
-        await expectConfigurationError(url(), error)
+        await expectConfigurationError(await url(), error)
       })
     }
 
     it('should fail with exit code 2 and one line when the password is wrong', async function () {
-      if (await acceptsAnyPassword(testServerUrl())) {
+      const serverUrl = await testServerUrl()
+      if (await acceptsAnyPassword(serverUrl)) {
         this.skip()
       }
-      await expectConfigurationError(withPassword(testServerUrl(), 'wr0ng-s3cret'), /password authentication failed/)
+      await expectConfigurationError(withPassword(serverUrl, 'wr0ng-s3cret'), /password authentication failed/)
     })
 
     async function expectConfigurationError(url: string, error: RegExp): Promise<void> {
+      const serverUrl = await testServerUrl()
       const [plain, verbose] = (await runCliEach([['latest'], ['latest', '--verbose']], url)) as [CliResult, CliResult]
 
       expectUsageError(plain, error)
       expect(plain.stderrLines.filter((line) => /^\s*at /.test(line))).to.deep.equal([])
-      expectNoPassword(plain, url, testServerUrl())
+      expectNoPassword(plain, url, serverUrl)
       expect(verbose.code).to.equal(2)
       expect(verbose.stderrLines[0]).to.equal(plain.stderrLines[0])
       expect(verbose.stderrLines.filter((line) => /^\s+at /.test(line))).not.to.be.empty
-      expectNoPassword(verbose, url, testServerUrl())
+      expectNoPassword(verbose, url, serverUrl)
     }
   })
 

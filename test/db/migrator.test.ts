@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs/promises'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import { checkConnection } from '../../src/db/check-connection.js'
@@ -17,10 +14,8 @@ import {
   migrateToLatest,
   rollbackAll,
 } from '../../src/db/migrator.js'
+import { useMigrationFolders } from '../support/migration-folders.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
-
-/** Inside the repository, so that the migrations' `import 'kysely'` resolves. */
-const testDirectory = fileURLToPath(new URL('..', import.meta.url))
 
 const createsTable = (table: string, withDown = true): string => `import { type Kysely, sql } from 'kysely'
 
@@ -77,28 +72,19 @@ async function appliedNames(db: Kysely<any>, options: MigrateOptions): Promise<s
 }
 
 describe('migrator', () => {
-  const database = useTestDatabase({ migrate: false })
+  const database = useTestDatabase({ migrated: false })
 
   describe('with a folder of migrations', () => {
-    const folders: string[] = []
+    const folder = useMigrationFolders()
 
     afterEach(async () => {
       await sql`DROP SCHEMA public CASCADE`.execute(database.db)
       await sql`CREATE SCHEMA public`.execute(database.db)
     })
 
-    after(async () => {
-      await Promise.all(folders.map((folder) => fs.rm(folder, { recursive: true, force: true })))
-    })
-
     /** A new folder holding `migrations` (name: source), as options for the migrator. */
     async function migrationsFolder(migrations: Readonly<Record<string, string>>): Promise<{ migrationFolder: string }> {
-      const folder = await fs.mkdtemp(path.join(testDirectory, '.tmp-migrations-'))
-      folders.push(folder)
-      await Promise.all(
-        Object.entries(migrations).map(([name, source]) => fs.writeFile(path.join(folder, `${name}.ts`), source)),
-      )
-      return { migrationFolder: folder }
+      return { migrationFolder: await folder(migrations) }
     }
 
     it('should apply migrations that import kysely from a folder of the repository', async () => {
@@ -246,7 +232,7 @@ describe('migrator', () => {
 
     it('should say which database does not exist, and where', async () => {
       const name = `veza_missing_${randomBytes(6).toString('hex')}`
-      const url = withDatabase(testServerUrl(), name)
+      const url = withDatabase(await testServerUrl(), name)
       const { hostname, port } = new URL(url)
 
       const error = await connectionError(url)

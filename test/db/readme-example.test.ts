@@ -92,7 +92,7 @@ describe('README', () => {
   })
 
   describe('example run on an empty database', () => {
-    const database = useTestDatabase({ migrate: false })
+    const database = useTestDatabase({ migrated: false })
     const notRun: Run = { code: null, stdout: '', output: '' }
     let result = notRun
     let resolved = notRun

@@ -90,7 +90,7 @@ describe('V1 conformance', () => {
   })
 
   describe('V1-06: public only', () => {
-    const empty = useTestDatabase({ migrate: false })
+    const empty = useTestDatabase({ migrated: false })
 
     it('should create no schema and nothing outside public', async () => {
       expect(await objectsOutsidePublic(database.db)).to.deep.equal(await objectsOutsidePublic(empty.db))

@@ -5,7 +5,7 @@ import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 describe('reversibility (V1-09)', () => {
-  const database = useTestDatabase({ migrate: false })
+  const database = useTestDatabase({ migrated: false })
 
   beforeEach(async () => {
     await rollbackAll(database.db)

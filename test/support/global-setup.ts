@@ -1,14 +1,10 @@
-import { type TestServer, startTestServer } from '../../src/testing/test-server.js'
+import { stopTestServer, testServer } from '../../src/testing/test-server.js'
 
-let server: TestServer | undefined
-
-/** Starts the one server of this test run; test files reach it through `VEZA_TEST_SERVER_URL`. */
+/** Says which server this run uses (the kit starts it once per process) and stops it at the end. */
 export async function mochaGlobalSetup(): Promise<void> {
-  server = await startTestServer()
-  process.env.VEZA_TEST_SERVER_URL = server.url
-  console.log(`Test server: ${server.description}`)
+  console.log(`Test server: ${(await testServer()).description}`)
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  await server?.stop()
+  await stopTestServer()
 }

@@ -26,7 +26,6 @@ export interface CliResult {
 export function runCli(args: readonly string[], databaseUrl: string = UNREACHABLE_URL): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl }
   delete env.TEST_DATABASE_URL
-  delete env.VEZA_TEST_SERVER_URL
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, [cliMain, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 25_000 })
     let stdout = ''

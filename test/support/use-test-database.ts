@@ -1,23 +1,21 @@
 import type { Kysely } from 'kysely'
 import { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
+import { testServer } from '../../src/testing/test-server.js'
 
-/** The URL of the run's test server, set by the global setup. */
-export function testServerUrl(): string {
-  const url = process.env.VEZA_TEST_SERVER_URL
-  if (!url) {
-    throw new Error('no test server: run the tests with `npm test`, whose global setup starts one')
-  }
-  return url
+/** The URL of the run's test server. */
+export async function testServerUrl(): Promise<string> {
+  return (await testServer()).url
 }
 
 /**
- * Gives the enclosing `describe` its own database, migrated unless told
- * otherwise: created before its first test, dropped after its last.
+ * Gives the enclosing `describe` a database of its own from the test kit
+ * (migrated unless told otherwise): created before its first test, dropped
+ * after its last.
  */
 export function useTestDatabase(options: CreateTestDatabaseOptions = {}): { readonly db: Kysely<any>; readonly url: string } {
   let database: TestDatabase | undefined
   before(async () => {
-    database = await createTestDatabase(testServerUrl(), options)
+    database = await createTestDatabase(options)
   })
   after(async () => {
     await database?.destroy()

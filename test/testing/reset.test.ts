@@ -1,0 +1,140 @@
+import { expect } from 'chai'
+import { type Kysely, sql } from 'kysely'
+import type { Database, UserId } from '../../src/index.js'
+import { createTestDatabase } from '../../src/testing/test-database.js'
+import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
+import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
+import { useTestDatabase } from '../support/use-test-database.js'
+
+let sequence = 0
+
+async function insertUser(db: Kysely<Database>): Promise<UserId> {
+  const n = ++sequence
+  const { id } = await db
+    .insertInto('users')
+    .values({ username: `reset_${n}`, email: `reset${n}@example.com`, password_hash: 'argon2id$...' })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return id
+}
+
+const countUsers = async (db: Kysely<Database>): Promise<number> =>
+  Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()).count)
+
+describe('truncateAllTables', () => {
+  const database = useTestDatabase()
+  const db = (): Kysely<Database> => database.db
+
+  it('should empty every table, children and parents together, and keep the migration history', async () => {
+    const userId = await insertUser(db())
+    const track = await db()
+      .insertInto('tracks')
+      .values({ user_id: userId, title: 'Song', storage_key: 'tracks/song.flac' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await db().insertInto('track_likes').values({ user_id: userId, track_id: track.id }).execute()
+    await db().insertInto('audit_logs').values({ actor_id: userId, action: 'track.like' }).execute()
+
+    await truncateAllTables(db())
+
+    const { rows: tables } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db())
+    const left: Record<string, number> = {}
+    for (const { name } of tables) {
+      const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM ${sql.table(name)}`.execute(db())
+      if (rows[0]!.count > 0) {
+        left[name] = rows[0]!.count
+      }
+    }
+    expect(Object.keys(left)).to.have.members(['kysely_migration', 'kysely_migration_lock'])
+  })
+
+  it('should refuse, emptying nothing, when a table of another schema references one of them', async () => {
+    const scratch = await createTestDatabase()
+    try {
+      await insertUser(scratch.db)
+      await sql`CREATE SCHEMA chat`.execute(scratch.db)
+      await sql`CREATE TABLE chat.members (user_id uuid REFERENCES public.users (id))`.execute(scratch.db)
+
+      const failure = await truncateAllTables(scratch.db).then(() => undefined, (error: unknown) => error)
+
+      expect((failure as { code?: string }).code).to.equal('0A000')
+      expect(await countUsers(scratch.db)).to.equal(1)
+    } finally {
+      await scratch.destroy()
+    }
+  })
+})
+
+describe('startTestTransaction', () => {
+  const database = useTestDatabase()
+  let test: TestTransaction
+
+  beforeEach(async () => {
+    test = await startTestTransaction(database.db)
+  })
+
+  afterEach(async () => {
+    await test.rollback()
+  })
+
+  it('should undo on rollback what the test wrote, which no other connection saw meanwhile', async () => {
+    await insertUser(test.db)
+    expect(await countUsers(test.db)).to.equal(1)
+    expect(await countUsers(database.db)).to.equal(0)
+
+    await test.rollback()
+    test = await startTestTransaction(database.db)
+
+    expect(await countUsers(database.db)).to.equal(0)
+  })
+
+  it('should let the code under test commit its own transaction, and still undo it', async () => {
+    await test.db.transaction().execute(async (trx) => {
+      await insertUser(trx)
+      await insertUser(trx)
+    })
+
+    expect(await countUsers(test.db)).to.equal(2)
+    expect(await countUsers(database.db)).to.equal(0)
+  })
+
+  it('should roll back only the failed transaction of the code under test', async () => {
+    await insertUser(test.db)
+
+    const failure = await test.db
+      .transaction()
+      .execute(async (trx) => {
+        await insertUser(trx)
+        throw new Error('the handler failed')
+      })
+      .then(() => undefined, (error: unknown) => error)
+
+    expect((failure as Error).message).to.equal('the handler failed')
+    expect(await countUsers(test.db)).to.equal(1)
+  })
+
+  it('should give the code under test controlled transactions with savepoints of their own', async () => {
+    const trx = await test.db.startTransaction().execute()
+    await insertUser(trx)
+    const savepoint = await trx.savepoint('before_second').execute()
+    await insertUser(savepoint)
+    await savepoint.rollbackToSavepoint('before_second').execute()
+    await trx.commit().execute()
+
+    expect(await countUsers(test.db)).to.equal(1)
+  })
+
+  it('should stay usable after a statement of the code under test fails inside its transaction', async () => {
+    const duplicate = await test.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('roles').values({ name: 'admin' }).execute()
+        await trx.insertInto('roles').values({ name: 'admin' }).execute()
+      })
+      .then(() => undefined, (error: { code?: string }) => error.code)
+
+    expect(duplicate).to.equal('23505')
+    expect(await test.db.selectFrom('roles').selectAll().execute()).to.deep.equal([])
+    await insertUser(test.db)
+  })
+})
