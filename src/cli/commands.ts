@@ -13,6 +13,7 @@ import {
 } from '../db/migrator.js'
 import { openDatabaseTarget } from './database-target.js'
 import { type Output, formatDuration, plural } from './output.js'
+import { parseSeedOptions, seedCommand, seedDatabase } from './seed.js'
 import { UsageError } from './usage-error.js'
 
 export interface CommandInput {
@@ -23,6 +24,8 @@ export interface CommandInput {
 
 export interface Command {
   readonly name: string
+  /** The npm script that runs it: `migrate:latest`, `db:seed`. */
+  readonly script: string
   /** Its arguments, as shown in usage lines: `<name>`, `--all`. */
   readonly args: string
   readonly summary: string
@@ -70,6 +73,7 @@ async function withTarget(output: Output, work: (db: Kysely<any>) => Promise<voi
 export const commands: readonly Command[] = [
   {
     name: 'latest',
+    script: 'migrate:latest',
     args: '',
     summary: 'apply every pending migration',
     description: 'Applies every pending migration, in order, in one transaction: if one fails, none is applied.',
@@ -80,6 +84,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'up',
+    script: 'migrate:up',
     args: '',
     summary: 'apply the next pending migration',
     description: 'Applies the oldest pending migration, and only that one.',
@@ -89,6 +94,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'down',
+    script: 'migrate:down',
     args: '',
     summary: 'revert the last applied migration',
     description: 'Runs the `down` of the most recently applied migration.',
@@ -99,6 +105,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'to',
+    script: 'migrate:to',
     args: '<name>',
     summary: 'migrate up or down until <name> is the last applied migration',
     description:
@@ -111,6 +118,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'rollback',
+    script: 'migrate:rollback',
     args: '--all',
     summary: 'revert every applied migration',
     description:
@@ -127,6 +135,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'status',
+    script: 'migrate:status',
     args: '',
     summary: 'list every migration: when it was applied, or pending',
     description: 'Lists every migration, oldest first, with the time it was applied, or "pending".',
@@ -144,6 +153,7 @@ export const commands: readonly Command[] = [
   },
   {
     name: 'make',
+    script: 'migrate:make',
     args: '<name>',
     summary: 'create src/migrations/NNN_<name>.ts from a template',
     description:
@@ -154,6 +164,13 @@ export const commands: readonly Command[] = [
     run: async ({ output, positionals: [name] }) => {
       const file = await makeMigration(name!)
       output.log(`Created ${path.relative(process.cwd(), file)}; write its up and down, then run npm run codegen.`)
+    },
+  },
+  {
+    ...seedCommand,
+    run: ({ output, values }) => {
+      const options = parseSeedOptions(values)
+      return withTarget(output, (db) => seedDatabase(db, options, output))
     },
   },
 ]

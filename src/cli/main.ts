@@ -15,16 +15,25 @@ const commonOptions = {
   verbose: { type: 'boolean' },
 } as const
 
+/** A longer usage in the main help gets a line of its own. */
+const MAX_USAGE_WIDTH = 32
+
 const DATABASE_HELP = `Database: DATABASE_URL (postgres://user:password@host:port/database) or, when it is
 not set, an embedded PostgreSQL 17 kept in ${EMBEDDED_DIRECTORY}/ of the working directory, created on first
 use and started for the command only.`
 
 function mainHelp(): string {
-  const width = Math.max(...commands.map((command) => `${command.name} ${command.args}`.length))
-  const lines = commands.map((command) => `  ${`${command.name} ${command.args}`.padEnd(width)}  ${command.summary}`)
-  return `Usage: npm run migrate:<command> [-- <arguments>] [--verbose] [--help]
+  const usage = (command: Command): string => `${command.script} ${command.args}`.trim()
+  const width = Math.max(...commands.map((command) => usage(command).length).filter((length) => length <= MAX_USAGE_WIDTH))
+  const lines = commands.map((command) =>
+    usage(command).length <= width
+      ? `  ${usage(command).padEnd(width)}  ${command.summary}`
+      : `  ${usage(command)}\n  ${' '.repeat(width)}  ${command.summary}`,
+  )
+  return `Usage: npm run <script> [-- <arguments>] [--verbose] [--help]
+       npx veza-db <command> [<arguments>], where the package is installed (${commands.map((c) => c.name).join(', ')})
 
-Commands:
+Scripts:
 ${lines.join('\n')}
 
 Options:
@@ -40,7 +49,7 @@ error, such as a bad DATABASE_URL or an unreachable server.`
 function commandHelp(command: Command): string {
   const extra = Object.keys(command.options).map((option) => `  --${option}`)
   const args = command.args === '' ? '' : ` -- ${command.args}`
-  return `Usage: npm run migrate:${command.name}${args}
+  return `Usage: npm run ${command.script}${args}
 
 ${command.description}
 
@@ -69,7 +78,7 @@ async function main(argv: readonly string[], output: Output = processOutput): Pr
     }
     if (positionals.length !== command.positionals.length) {
       const expected = command.positionals.length === 0 ? 'no arguments' : command.args
-      throw new UsageError(`${command.name} takes ${expected}; see npm run migrate:${command.name} -- --help`)
+      throw new UsageError(`${command.name} takes ${expected}; see npm run ${command.script} -- --help`)
     }
     await command.run({ positionals, values, output })
     return ExitCode.ok
@@ -86,10 +95,10 @@ function parseCommandLine(command: Command, args: string[]) {
   try {
     return parseArgs({ args, options: { ...commonOptions, ...command.options }, allowPositionals: true, strict: true })
   } catch (error) {
-    const option = /'(-[^']*)'/.exec((error as Error).message)?.[1]
-    throw new UsageError(
-      `${option === undefined ? (error as Error).message : `unknown option ${option}`} for ${command.name}; see npm run migrate:${command.name} -- --help`,
-    )
+    const { code, message } = error as { code?: string; message: string }
+    const option = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(message)?.[1] : undefined
+    const problem = option === undefined ? message.split('\n')[0]!.replace(/\.$/, '') : `unknown option ${option}`
+    throw new UsageError(`${problem} for ${command.name}; see npm run ${command.script} -- --help`)
   }
 }
 

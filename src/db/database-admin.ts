@@ -14,10 +14,19 @@ export function adminPool(url: string): pg.Pool {
   return pool
 }
 
-/** Creates database `name`, a copy of `template` when one is given. */
-export async function createDatabase(admin: AdminConnection, name: string, template?: string): Promise<void> {
+/**
+ * Creates database `name`, a copy of `template` when one is given, copied with
+ * `strategy` when one is given (PostgreSQL 15+; the server's default otherwise).
+ */
+export async function createDatabase(
+  admin: AdminConnection,
+  name: string,
+  template?: string,
+  strategy?: 'WAL_LOG' | 'FILE_COPY',
+): Promise<void> {
   const from = template === undefined ? '' : ` TEMPLATE ${pg.escapeIdentifier(template)}`
-  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${from}`)
+  const how = strategy === undefined ? '' : ` STRATEGY ${strategy}`
+  await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}${from}${how}`)
 }
 
 /** Creates database `name` unless it exists already; returns whether it created it. */

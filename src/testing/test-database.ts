@@ -41,16 +41,19 @@ export async function createTestDatabase({ migrated = true }: CreateTestDatabase
   const admin = adminPoolOf(server.url)
   // Databases on an embedded server go with its directory; elsewhere the janitor must know of them.
   const recorded = server.kind === 'embedded' ? undefined : recordMade({ kind: 'database', serverUrl: server.url, name })
+  // The embedded server runs without fsync, so the checkpoint of FILE_COPY is cheap and the copy the
+  // fastest (docs/BENCHMARKS.md); other servers keep their own default.
+  const strategy = server.kind === 'embedded' ? 'FILE_COPY' : undefined
   if (!migrated) {
     await createDatabase(admin, name)
   } else {
-    await createDatabase(admin, name, await migratedTemplate(server.url)).catch(async (error: unknown) => {
+    await createDatabase(admin, name, await migratedTemplate(server.url), strategy).catch(async (error: unknown) => {
       // Another process may have dropped the template (it built one for other migrations): build it again.
       if ((error as { code?: unknown }).code !== '3D000') {
         throw error
       }
       forgetTemplate(server.url)
-      await createDatabase(admin, name, await migratedTemplate(server.url))
+      await createDatabase(admin, name, await migratedTemplate(server.url), strategy)
     })
   }
   const url = withDatabase(server.url, name)

@@ -22,6 +22,10 @@ interface RunningServer extends TestServer {
 
 let running: Promise<RunningServer> | undefined
 
+/** tmpfs, where the embedded server's files stay in memory; used when it has this much room. */
+const MEMORY_DIRECTORY = '/dev/shm'
+const MEMORY_DIRECTORY_MIN_BYTES = 1024 ** 3
+
 /**
  * The server this process's tests run on, found or started on first use and
  * then reused, in this order: `TEST_DATABASE_URL` when set; a PostgreSQL 17
@@ -66,9 +70,9 @@ async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<Ru
       },
     }
   }
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'veza-db-test-'))
+  const directory = await fs.mkdtemp(path.join(await clusterParent(), 'veza-db-test-'))
   try {
-    const server = await startEmbeddedPostgres({ directory, ephemeral: true })
+    const server = await startEmbeddedPostgres({ directory, ephemeral: true, allowExit: true })
     const recorded = recordMade({ kind: 'embedded-server', directory, dataDir: server.dataDir })
     return {
       kind: 'embedded',
@@ -83,6 +87,21 @@ async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<Ru
   } catch (error) {
     await fs.rm(directory, { recursive: true, force: true })
     throw error
+  }
+}
+
+/**
+ * Where the embedded server's cluster goes: tmpfs (/dev/shm) when it has room,
+ * so that cloning a template copies memory rather than reading a disk whose
+ * cache the system may have dropped; else the temporary directory.
+ */
+async function clusterParent(): Promise<string> {
+  try {
+    const { bavail, bsize } = await fs.statfs(MEMORY_DIRECTORY)
+    await fs.access(MEMORY_DIRECTORY, fs.constants.W_OK)
+    return bavail * bsize >= MEMORY_DIRECTORY_MIN_BYTES ? MEMORY_DIRECTORY : os.tmpdir()
+  } catch {
+    return os.tmpdir()
   }
 }
 

@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import { withDatabase } from '../../src/db/database-url.js'
 import { getMigrationStatus, migrateToLatest, migrationFolder, rollbackAll } from '../../src/db/migrator.js'
-import { type CliResult, runCli, runCliEach } from '../support/run-cli.js'
+import { type CliResult, repoRoot, runCli, runCliEach } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
 
@@ -14,7 +14,18 @@ const DURATION = String.raw`\d+(?:\.\d+)? (?:ms|s)`
 const STEP_LINE = new RegExp(String.raw`^  (up|down)\s+(\d{3}_[a-z0-9_]+)\s+${DURATION}$`)
 const STATUS_LINE = /^(\d{3}_[a-z0-9_]+)\s+(pending|applied (\S+))$/
 const BOOKKEEPING_TABLES = ['kysely_migration', 'kysely_migration_lock']
-const COMMANDS = ['latest', 'up', 'down', 'to', 'rollback', 'status', 'make']
+/** Each command and the npm script that runs it. */
+const SCRIPTS: Readonly<Record<string, string>> = {
+  latest: 'migrate:latest',
+  up: 'migrate:up',
+  down: 'migrate:down',
+  to: 'migrate:to',
+  rollback: 'migrate:rollback',
+  status: 'migrate:status',
+  make: 'migrate:make',
+  seed: 'db:seed',
+}
+const COMMANDS = Object.keys(SCRIPTS)
 
 async function migrationFiles(): Promise<string[]> {
   const files = await fs.readdir(migrationFolder)
@@ -315,15 +326,24 @@ describe('migrate CLI', () => {
 
       expect(result.code).to.equal(0)
       expect(result.stderr).to.equal('')
-      const listed = result.stdoutLines.flatMap((line) => /^ {2}([a-z]+)\b/.exec(line)?.[1] ?? [])
-      expect(listed).to.deep.equal(COMMANDS)
+      const listed = result.stdoutLines.flatMap((line) => /^ {2}([a-z]+:[a-z]+)\b/.exec(line)?.[1] ?? [])
+      expect(listed).to.deep.equal(Object.values(SCRIPTS))
+    })
+
+    it('should have each command behind the npm script its help names', async () => {
+      const { scripts } = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>
+      }
+      for (const [command, script] of Object.entries(SCRIPTS)) {
+        expect(scripts[script], script).to.equal(`tsx src/cli/main.ts ${command}`)
+      }
     })
 
     it('should print the main help and exit 2 when no command is given', () => {
       const result = cli()
 
       expect(result.code).to.equal(2)
-      expect(result.stdout).to.match(/^Usage: npm run migrate:<command>/)
+      expect(result.stdout).to.match(/^Usage: npm run <script>/)
     })
 
     for (const command of COMMANDS) {
@@ -332,7 +352,7 @@ describe('migrate CLI', () => {
 
         expect(result.code).to.equal(0)
         expect(result.stderr).to.equal('')
-        expect(result.stdoutLines[0]).to.match(new RegExp(`^Usage: npm run migrate:${command}\\b`))
+        expect(result.stdoutLines[0]).to.match(new RegExp(`^Usage: npm run ${SCRIPTS[command]}\\b`))
       })
     }
   })

@@ -1,36 +1,54 @@
 // A backend's first use of @veza/db, compiled against the published declarations
-// by .ci/consumer-check: a fresh database from the test kit, migrated by the
-// package, one typed insert and one typed select.
+// by .ci/consumer-check: test databases from the kit, migrated by the package,
+// a valid row of every table from the fixtures, and typed queries.
 import { type NewUser, type TrackId, type UserId, createDb, getMigrationStatus } from '@veza/db'
-import { createTestDatabase, startTestServer } from '@veza/db/testing'
+import { type TableName, createTestDatabase, fixtures, stopTestServer, testServer } from '@veza/db/testing'
+import { sql } from 'kysely'
 
 export function brandsDoNotMix(track: TrackId): UserId {
   // @ts-expect-error a TrackId is not a UserId
   return track
 }
 
-const server = await startTestServer()
+function check(condition: boolean, message: string): void {
+  if (!condition) {
+    throw new Error(`consumer check failed: ${message}`)
+  }
+}
+
 try {
-  const database = await createTestDatabase(server.url)
-  const db = createDb({ url: database.url })
+  const [first, second] = [await createTestDatabase(), await createTestDatabase()]
   try {
+    const { rows } = await sql<{ table: TableName }>`
+      SELECT tablename AS table FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely%' ORDER BY 1
+    `.execute(first.db)
+    const factory = fixtures(first.db)
+    for (const { table } of rows) {
+      await factory.create(table)
+    }
+    check(rows.length === 26, `26 tables, not ${rows.length}`)
+
+    const db = createDb({ url: second.url })
     const ada: NewUser = { username: 'ada', email: 'ada@example.com', password_hash: 'argon2id$...' }
     const { id } = await db.insertInto('users').values(ada).returning('id').executeTakeFirstOrThrow()
-    const row = await db
-      .selectFrom('users')
-      .select(['username', 'created_at'])
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()
+    const row = await db.selectFrom('users').select(['username', 'created_at']).where('id', '=', id).executeTakeFirstOrThrow()
     const created: Date = row.created_at
-    if (row.username !== 'ada' || !(created instanceof Date)) {
-      throw new Error(`unexpected row ${JSON.stringify(row)}`)
-    }
+    check(row.username === 'ada' && created instanceof Date, `read back ${JSON.stringify(row)}`)
+    const usersIn = async (database: typeof first) =>
+      (await database.db.selectFrom('users').select('username').execute()).map((user) => user.username)
+    check(!(await usersIn(first)).includes('ada'), 'the first database sees a row of the second')
+    check((await usersIn(second)).length === 1, 'the second database sees rows of the first')
     const applied = (await getMigrationStatus(db)).filter((migration) => migration.executedAt !== undefined)
-    console.log(`consumer: ${applied.length} migrations applied on ${server.description}; read back ${row.username}`)
-  } finally {
     await db.destroy()
-    await database.destroy()
+
+    console.log(
+      `consumer: ${applied.length} migrations applied on ${(await testServer()).description}; ` +
+        `a fixture row in each of ${rows.length} tables; two test databases kept apart`,
+    )
+  } finally {
+    await first.destroy()
+    await second.destroy()
   }
 } finally {
-  await server.stop()
+  await stopTestServer()
 }

@@ -1,76 +1,24 @@
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/index.js'
+import { type Run, bin, readmeExample, run, useExampleFolders } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 const HEADING = '## Using the types in a backend'
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  /** stdout and stderr together, in the order they came. */
-  readonly output: string
-}
-
-/** The first ```ts block under HEADING in README.md, up to the next heading of the same level. */
-async function readmeExample(): Promise<string> {
-  const readme = await fs.readFile(path.join(repoRoot, 'README.md'), 'utf8')
-  const start = readme.indexOf(`\n${HEADING}\n`)
-  expect(start, `README.md has no "${HEADING}" section`).to.not.equal(-1)
-  const section = readme.slice(start + HEADING.length + 2).split(/^## /m)[0]!
-  return /^```ts\n([\s\S]*?)^```$/m.exec(section)?.[1] ?? ''
-}
-
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 25_000 })
-    let stdout = ''
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-      output += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, output }))
-  })
-}
-
 describe('README', () => {
-  const folders: string[] = []
+  const exampleFolder = useExampleFolders()
   let example = ''
 
-  /**
-   * A folder inside the repository (so that `kysely` and `pg` resolve) holding
-   * `source` as example.ts, with a tsconfig that maps `@veza/db` to src/index.ts.
-   */
-  async function exampleFolder(source: string): Promise<string> {
-    const folder = await fs.mkdtemp(path.join(repoRoot, 'test', '.tmp-readme-'))
-    folders.push(folder)
-    const tsconfig = {
-      extends: '../../tsconfig.json',
-      compilerOptions: { paths: { '@veza/db': ['../../src/index.ts'] } },
-      include: ['example.ts'],
-    }
-    await fs.writeFile(path.join(folder, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
-    await fs.writeFile(path.join(folder, 'example.ts'), source)
-    return folder
-  }
-
   const typecheck = async (source: string): Promise<Run> =>
-    run(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', await exampleFolder(source), '--pretty', 'false'])
+    run(bin('tsc'), ['-p', await exampleFolder(source, 'example.ts'), '--pretty', 'false'])
 
   before(async () => {
-    example = await readmeExample()
-  })
-
-  after(async () => {
-    await Promise.all(folders.map((folder) => fs.rm(folder, { recursive: true, force: true })))
+    example = await readmeExample(HEADING)
   })
 
   it(`should have a TypeScript example that imports @veza/db under "${HEADING}"`, () => {
@@ -98,11 +46,10 @@ describe('README', () => {
     let resolved = notRun
 
     before(async () => {
-      const folder = await exampleFolder(example)
+      const folder = await exampleFolder(example, 'example.ts')
       await fs.writeFile(path.join(folder, 'resolve.ts'), "console.log(import.meta.resolve('@veza/db'))\n")
-      const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx')
       const runInFolder = (file: string, env?: NodeJS.ProcessEnv): Promise<Run> =>
-        run(tsx, ['--tsconfig', path.join(folder, 'tsconfig.json'), path.join(folder, file)], env)
+        run(bin('tsx'), ['--tsconfig', path.join(folder, 'tsconfig.json'), path.join(folder, file)], env)
       resolved = await runInFolder('resolve.ts')
       result = await runInFolder('example.ts', { ...process.env, DATABASE_URL: database.url })
     })

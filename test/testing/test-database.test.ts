@@ -13,6 +13,7 @@ import { migrationFolder } from '../../src/db/migrator.js'
 import { type TestDatabase, type TestServer, createTestDatabase, testServer } from '../../src/testing/index.js'
 import { migratedTemplate } from '../../src/testing/template.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
+import { bin, run } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 
@@ -132,6 +133,14 @@ describe('createTestDatabase', () => {
     await destroy()
 
     expect(await databaseExists(name)).to.equal(false)
+  })
+
+  it("should not hide a process's failure while stopping the server it started", async function () {
+    this.timeout(60_000)
+    const { code, output } = await run(bin('tsx'), ['test/support/fails-after-stopping.ts'])
+
+    expect(code, output).to.equal(1)
+    expect(output).to.include('the work failed')
   })
 
   it('should leave nothing behind when the test process is killed', async function () {
