@@ -37,9 +37,12 @@ function janitorStateFile(): string {
     fs.writeFileSync(stateFile, '', { mode: 0o600 })
     const self = fileURLToPath(import.meta.url)
     const janitor = path.join(path.dirname(self), `janitor${path.extname(self)}`)
+    // tsx's TSX_TSCONFIG_PATH may name a file that is gone by the time the janitor starts.
+    const { TSX_TSCONFIG_PATH: _, ...env } = process.env
     spawn(process.execPath, [...loaderArguments(), janitor, String(process.pid), stateFile], {
       detached: true,
       stdio: 'ignore',
+      env,
     }).unref()
   }
   return stateFile
