@@ -7,7 +7,7 @@ import { useTestDatabase } from '../support/use-test-database.js'
 interface UniquenessRule {
   readonly table: string
   readonly columns: readonly string[]
-  /** The key compares `lower(column)`: the duplicate is written in lower case. */
+  /** The key compares `lower(column)`: the duplicate is written in upper case. */
   readonly caseInsensitive?: boolean
   /** 23P01 where the rule is an exclusion constraint. */
   readonly code?: string
@@ -35,10 +35,10 @@ const plainRules: readonly UniquenessRule[] = [
 const describeRule = ({ table, columns, caseInsensitive }: UniquenessRule): string =>
   `${table} (${columns.map((column) => (caseInsensitive ? `lower(${column})` : column)).join(', ')})`
 
-/** The key of `row` under `rule`, lower-cased where the rule ignores case. */
+/** The key of `row` under `rule`, upper-cased where the rule ignores case. */
 function keyOf(row: Row, rule: UniquenessRule): Values {
   const key = Object.fromEntries(
-    rule.columns.map((column) => [column, rule.caseInsensitive ? String(row[column]).toLowerCase() : row[column]]),
+    rule.columns.map((column) => [column, rule.caseInsensitive ? String(row[column]).toUpperCase() : row[column]]),
   )
   for (const column of rule.caseInsensitive ? rule.columns : []) {
     expect(key[column], `${column} of the duplicate differs in case`).to.not.equal(row[column])
