@@ -3,21 +3,33 @@ export { type ServerInfo, checkConnection } from './db/check-connection.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
 export {
   DatabaseConnectionError,
+  DatabasePrivilegeError,
   DatabaseUrlError,
+  DestructiveMigrationError,
   EmbeddedPostgresError,
+  ForeignSchemaError,
   MigrationError,
+  MigrationHistoryError,
   MigrationNameError,
 } from './db/errors.js'
+export type { Migration } from './db/migration-files.js'
 export {
+  DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_STATEMENT_TIMEOUT,
   type MigrateOptions,
   type MigrationDirection,
+  type MigrationScript,
+  type MigrationState,
   type MigrationStatus,
   type MigrationStep,
+  type MigrationTarget,
   getMigrationStatus,
+  migrate,
   migrateDown,
   migrateTo,
   migrateToLatest,
   migrateUp,
   migrationFolder,
+  renderMigrationScript,
   rollbackAll,
 } from './db/migrator.js'

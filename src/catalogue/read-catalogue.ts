@@ -1,7 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-
-/** Kysely's own bookkeeping tables: the one exception to the V1 rules. */
-export const BOOKKEEPING_TABLES: readonly string[] = ['kysely_migration', 'kysely_migration_lock']
+import { BOOKKEEPING_TABLES } from '../db/migration-history.js'
 
 export interface Column {
   readonly table: string

@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { secretsOf } from '../db/database-url.js'
-import { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, MigrationNameError } from '../db/errors.js'
+import {
+  DatabaseConnectionError,
+  DatabasePrivilegeError,
+  DatabaseUrlError,
+  DestructiveMigrationError,
+  EmbeddedPostgresError,
+  ForeignSchemaError,
+  MigrationHistoryError,
+  MigrationNameError,
+} from '../db/errors.js'
 import { type Command, commands } from './commands.js'
 import { EMBEDDED_DIRECTORY } from './database-target.js'
+import { ExitCode } from './exit-code.js'
 import { type Output, processOutput } from './output.js'
 import { UsageError } from './usage-error.js'
-
-/** Exit codes: 0 success, 1 a migration failed (or an unexpected error), 2 usage or configuration. */
-const ExitCode = { ok: 0, failed: 1, usage: 2 } as const
 
 const commonOptions = {
   help: { type: 'boolean', short: 'h' },
@@ -21,6 +28,15 @@ const MAX_USAGE_WIDTH = 32
 const DATABASE_HELP = `Database: DATABASE_URL (postgres://user:password@host:port/database) or, when it is
 not set, an embedded PostgreSQL 17 kept in ${EMBEDDED_DIRECTORY}/ of the working directory, created on first
 use and started for the command only.`
+
+const EXIT_CODES_HELP = `Exit codes:
+  0  success
+  1  a migration failed (or timed out); nothing of its batch was applied
+  2  usage or configuration: a bad argument or DATABASE_URL, an unreachable server, a wrong password,
+     a missing database, missing privileges
+  3  migrate:status --fail-on-pending found pending migrations
+  4  refused, to protect the database: it holds tables these migrations did not create, an applied
+     migration was edited or removed, or reverting under NODE_ENV=production without --allow-destructive`
 
 function mainHelp(): string {
   const usage = (command: Command): string => `${command.script} ${command.args}`.trim()
@@ -42,20 +58,28 @@ Options:
 
 ${DATABASE_HELP}
 
-Exit codes: 0 success; 1 a migration failed (nothing of its batch was applied); 2 usage or configuration
-error, such as a bad DATABASE_URL or an unreachable server.`
+${EXIT_CODES_HELP}`
 }
 
 function commandHelp(command: Command): string {
-  const extra = Object.keys(command.options).map((option) => `  --${option}`)
+  const options: [string, string][] = [
+    ...Object.entries(command.options).map(([name, option]): [string, string] => [`--${name}${option.value ? ` ${option.value}` : ''}`, option.help ?? '']),
+    ['--verbose', 'on error, also print the stack trace'],
+    ['-h, --help', 'show this help'],
+  ]
+  const width = Math.max(...options.map(([flag]) => flag.length))
+  const indent = `\n  ${' '.repeat(width)}  `
+  const lines = options.map(([flag, help]) => `  ${flag.padEnd(width)}  ${help.replaceAll('\n', indent)}`.trimEnd())
   const args = command.args === '' ? '' : ` -- ${command.args}`
   return `Usage: npm run ${command.script}${args}
 
 ${command.description}
 
 Options:
-${[...extra, '  --verbose   on error, also print the stack trace', '  -h, --help  show this help'].join('\n')}
-${command.name === 'make' ? '' : `\n${DATABASE_HELP}\n`}`
+${lines.join('\n')}
+${command.name === 'make' ? '' : `\n${DATABASE_HELP}\n`}
+${EXIT_CODES_HELP}
+`
 }
 
 /** Runs the CLI with `argv` (without node and the script) and returns the exit code. */
@@ -80,32 +104,45 @@ async function main(argv: readonly string[], output: Output = processOutput): Pr
       const expected = command.positionals.length === 0 ? 'no arguments' : command.args
       throw new UsageError(`${command.name} takes ${expected}; see npm run ${command.script} -- --help`)
     }
-    await command.run({ positionals, values, output })
-    return ExitCode.ok
+    return (await command.run({ positionals, values, output })) ?? ExitCode.ok
   } catch (error) {
-    output.log(scrubPasswords(`error: ${error instanceof Error ? error.message : String(error)}`))
+    const hint =
+      error instanceof DestructiveMigrationError
+        ? '; NODE_ENV is production: review, then add --allow-destructive to run it'
+        : ''
+    output.log(scrubPasswords(`error: ${error instanceof Error ? error.message : String(error)}${hint}`))
     if (verbose && error instanceof Error) {
       output.log(scrubPasswords(stackOf(error)))
     }
-    return isUsageOrConfiguration(error) ? ExitCode.usage : ExitCode.failed
+    return exitCodeOf(error)
   }
 }
 
 function parseCommandLine(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: { ...commonOptions, ...command.options }, allowPositionals: true, strict: true })
+    const options = Object.fromEntries(Object.entries(command.options).map(([name, { type, multiple }]) => [name, { type, multiple: multiple === true }]))
+    return parseArgs({ args, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true })
   } catch (error) {
     const { code, message } = error as { code?: string; message: string }
-    const option = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(message)?.[1] : undefined
-    const problem = option === undefined ? message.split('\n')[0]!.replace(/\.$/, '') : `unknown option ${option}`
+    const option = /'(-[^' ]*)/.exec(message)?.[1]
+    const problem =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${option}`
+        : /argument missing/.test(message)
+          ? `${option} is missing its value`
+          : message.split('\n')[0]!.replace(/\.$/, '')
     throw new UsageError(`${problem} for ${command.name}; see npm run ${command.script} -- --help`)
   }
 }
 
-function isUsageOrConfiguration(error: unknown): boolean {
-  return [UsageError, MigrationNameError, DatabaseUrlError, DatabaseConnectionError, EmbeddedPostgresError].some(
-    (type) => error instanceof type,
-  )
+const USAGE_ERRORS = [UsageError, MigrationNameError, DatabaseUrlError, DatabaseConnectionError, EmbeddedPostgresError, DatabasePrivilegeError]
+const REFUSALS = [MigrationHistoryError, ForeignSchemaError, DestructiveMigrationError]
+
+function exitCodeOf(error: unknown): ExitCode {
+  if (USAGE_ERRORS.some((type) => error instanceof type)) {
+    return ExitCode.usage
+  }
+  return REFUSALS.some((type) => error instanceof type) ? ExitCode.refused : ExitCode.failed
 }
 
 function stackOf(error: Error): string {

@@ -35,22 +35,6 @@ export const seedCommand: Omit<Command, 'run'> = {
   summary: 'fill the database with a realistic demo data set',
   description: `Fills a migrated, empty database with a realistic demo data
 set made by the fixtures of @veza/db/testing, in one transaction: if anything fails, nothing is added.
-
-  --users N   users (default ${DEFAULTS.users}); 1 in 5 is an artist. Per user: the role "user" (1 in 50 also
-              moderator, 1 in 200 admin, the first super_admin), 2 sessions (15% revoked) with a refresh
-              token each, 5 liked tracks, 1 followed playlist, and in the audit trail a registration and
-              a login per session. Per 2 users a playlist of 20 entries; per 10 users a collaborator and
-              a password reset; per 5 users an email verification; per 20 users a room.
-  --tracks N  tracks (default ${DEFAULTS.tracks}), owned by the artists. Per track: version 1 (1 in 5 also
-              version 2), 3 HLS renditions (128, 256, 320 kbps), 2 comments (1 in 5 a reply), an upload
-              in the audit trail. Per 10 tracks a transcode job; per 5 tracks a share.
-  --plays N   plays (default ${DEFAULTS.plays}), popular tracks played most; 85% by a signed-in user,
-              20% from a playlist. Per 2 plays playback analytics; per 5 a history entry; per 10 a
-              bitrate switch.
-  --seed N    the seed of every value drawn (default 1): the same seed gives the same data set.
-  --force     add to a database that already holds rows. Without --seed, the seed is then taken from the
-              clock, so that unique values (usernames, emails, tokens) never collide with earlier runs'.
-
 Also the roles user, moderator, admin, super_admin, 24 permissions (6 resources x 4 actions) and their
 grants, where missing. Sizes are positive integers up to ${MAX_SIZE.toLocaleString('en-US')}.
 
@@ -59,11 +43,35 @@ nothing changed, on a database that is not migrated (run npm run migrate:latest 
 --force, on one that already holds rows.`,
   positionals: [],
   options: {
-    users: { type: 'string' },
-    tracks: { type: 'string' },
-    plays: { type: 'string' },
-    seed: { type: 'string' },
-    force: { type: 'boolean' },
+    users: {
+      type: 'string',
+      value: 'N',
+      help: `users (default ${DEFAULTS.users}); 1 in 5 is an artist. Per user: the role "user" (1 in 50 also
+moderator, 1 in 200 admin, the first super_admin), 2 sessions (15% revoked) with a refresh
+token each, 5 liked tracks, 1 followed playlist, and in the audit trail a registration and
+a login per session. Per 2 users a playlist of 20 entries; per 10 users a collaborator and
+a password reset; per 5 users an email verification; per 20 users a room`,
+    },
+    tracks: {
+      type: 'string',
+      value: 'N',
+      help: `tracks (default ${DEFAULTS.tracks}), owned by the artists. Per track: version 1 (1 in 5 also
+version 2), 3 HLS renditions (128, 256, 320 kbps), 2 comments (1 in 5 a reply), an upload
+in the audit trail. Per 10 tracks a transcode job; per 5 tracks a share`,
+    },
+    plays: {
+      type: 'string',
+      value: 'N',
+      help: `plays (default ${DEFAULTS.plays}), popular tracks played most; 85% by a signed-in user,
+20% from a playlist. Per 2 plays playback analytics; per 5 a history entry; per 10 a
+bitrate switch`,
+    },
+    seed: { type: 'string', value: 'N', help: 'the seed of every value drawn (default 1): the same seed gives the same data set' },
+    force: {
+      type: 'boolean',
+      help: `add to a database that already holds rows. Without --seed, the seed is then taken from the
+clock, so that unique values (usernames, emails, tokens) never collide with earlier runs'`,
+    },
   },
 }
 
@@ -103,7 +111,7 @@ export async function seedDatabase(
   output: Output,
   progress: ProgressSink = stderrProgress,
 ): Promise<void> {
-  const pending = (await getMigrationStatus(db)).filter((migration) => migration.executedAt === undefined).length
+  const pending = (await getMigrationStatus(db)).filter((migration) => migration.state === 'pending').length
   if (pending > 0) {
     throw new UsageError(`the database is not migrated (${pending} pending migrations): run npm run migrate:latest first`)
   }

@@ -43,6 +43,8 @@ function describeConnectionFailure(error: unknown, url: URL): string {
       return `password authentication failed for user "${user}"; check the user and password in the database URL`
     case '28000':
       return `the server at ${where} refused user "${user}": ${message}`
+    case '42501':
+      return `user "${user}" may not connect to database "${database}" on ${where}; GRANT CONNECT ON DATABASE ${database} TO ${user}, or use another user`
     case '3D000':
       return `database "${database}" does not exist on ${where}; create it (createdb ${database}) or fix the database URL`
     default:

@@ -39,7 +39,7 @@ export async function makeMigration(name: string, folder: string = migrationFold
   const files = await fs.readdir(folder)
   const taken = files.find((file) => file.slice(4, file.lastIndexOf('.')) === name)
   if (taken !== undefined) {
-    throw new MigrationNameError(`a migration named "${name}" exists already: ${taken}`)
+    throw new MigrationNameError(`a migration named "${name}" exists already (${taken}); choose another name`)
   }
   const next = Math.max(0, ...files.map((file) => Number(/^(\d{3})_/.exec(file)?.[1] ?? 0))) + 1
   if (next > MAX_NUMBER) {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../../codegen/database.js'
-import { BOOKKEEPING_TABLES } from '../catalogue/read-catalogue.js'
+import { BOOKKEEPING_TABLES } from '../db/migration-history.js'
 
 /**
  * Empties every table of `public` but Kysely's bookkeeping, in one `TRUNCATE`

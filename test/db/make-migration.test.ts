@@ -62,7 +62,7 @@ describe('makeMigration', () => {
   it('should refuse a name a migration has already, whatever its number', async () => {
     await withFiles('003_add_track_tags.ts', '004_other.ts')
 
-    await expectRefused('add_track_tags', /exists already: 003_add_track_tags\.ts/)
+    await expectRefused('add_track_tags', /exists already \(003_add_track_tags\.ts\); choose another name/)
   })
 
   const badNames: ReadonlyArray<[name: string, message: RegExp]> = [

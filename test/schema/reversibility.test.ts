@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { getMigrationStatus, migrateDown, migrateToLatest, migrateUp, rollbackAll } from '../../src/db/migrator.js'
-import { BOOKKEEPING_TABLES } from '../../src/catalogue/read-catalogue.js'
+import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
@@ -11,19 +11,14 @@ describe('reversibility (V1-09)', () => {
     await rollbackAll(database.db)
   })
 
-  it('should leave nothing but Kysely\'s bookkeeping tables after rolling everything back', async () => {
+  it('should leave nothing but the migration table after rolling everything back', async () => {
     await migrateToLatest(database.db)
     await rollbackAll(database.db)
 
     const empty = await snapshotCatalogue(database.db)
-    const bookkeeping = BOOKKEEPING_TABLES.flatMap((table) => [table, `${table}_pkey`])
-    expect(empty.relations!.map((line) => line.split(' ')[0])).to.have.members(bookkeeping)
-    expect(empty.constraints!.map((line) => line.split(' ')[1])).to.have.members(
-      BOOKKEEPING_TABLES.map((table) => `${table}_pkey`),
-    )
-    expect(empty.types!.map((line) => line.split(' ')[0])).to.have.members(
-      BOOKKEEPING_TABLES.flatMap((table) => [table, `_${table}`]),
-    )
+    expect(empty.relations!.map((line) => line.split(' ')[0])).to.have.members([MIGRATION_TABLE, `${MIGRATION_TABLE}_pkey`])
+    expect(empty.constraints!.map((line) => line.split(' ')[1])).to.have.members([`${MIGRATION_TABLE}_pkey`])
+    expect(empty.types!.map((line) => line.split(' ')[0])).to.have.members([MIGRATION_TABLE, `_${MIGRATION_TABLE}`])
     expect(empty.functions).to.deep.equal([])
     expect(empty.triggers).to.deep.equal([])
     expect(empty.comments).to.deep.equal([])

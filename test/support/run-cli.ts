@@ -11,6 +11,14 @@ const cliMain = path.join(repoRoot, 'src', 'cli', 'main.ts')
 /** Nothing listens on port 1: a command that reaches for the database fails fast instead of starting an embedded server. */
 const UNREACHABLE_URL = 'postgres://127.0.0.1:1/unused'
 
+/** What `migrate:status` prints for each state; every state but pending is followed by when it was applied. */
+export const STATE_LABELS = {
+  applied: 'applied',
+  pending: 'pending',
+  changed: 'CHANGED since it was applied',
+  missing: 'MISSING: applied, but its file is gone',
+} as const
+
 export interface CliResult {
   readonly code: number | null
   readonly stdout: string
@@ -21,10 +29,10 @@ export interface CliResult {
 
 /**
  * Runs `src/cli/main.ts` as `npm run migrate:*` does, from the repository
- * root, with `DATABASE_URL` set to `databaseUrl`.
+ * root, with `DATABASE_URL` set to `databaseUrl` and `extraEnv` added.
  */
-export function runCli(args: readonly string[], databaseUrl: string = UNREACHABLE_URL): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl }
+export function runCli(args: readonly string[], databaseUrl: string = UNREACHABLE_URL, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, ...extraEnv }
   delete env.TEST_DATABASE_URL
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, [cliMain, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 25_000 })

@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, UserId } from '../../src/index.js'
+import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
 import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
@@ -45,7 +46,7 @@ describe('truncateAllTables', () => {
         left[name] = rows[0]!.count
       }
     }
-    expect(Object.keys(left)).to.have.members(['kysely_migration', 'kysely_migration_lock'])
+    expect(Object.keys(left)).to.have.members([MIGRATION_TABLE])
   })
 
   it('should refuse, emptying nothing, when a table of another schema references one of them', async () => {

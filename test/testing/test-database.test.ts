@@ -9,6 +9,7 @@ import { createDb } from '../../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../../src/db/database-admin.js'
 import { withDatabase } from '../../src/db/database-url.js'
 import type { Database } from '../../src/index.js'
+import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
 import { migrationFolder } from '../../src/db/migrator.js'
 import { type TestDatabase, type TestServer, createTestDatabase, testServer } from '../../src/testing/index.js'
 import { migratedTemplate } from '../../src/testing/template.js'
@@ -60,8 +61,8 @@ describe('createTestDatabase', () => {
   it('should give a database migrated to the latest version', async () => {
     const { db } = await make()
 
-    expect(await publicTables(db)).to.have.members([...specTables, 'kysely_migration', 'kysely_migration_lock'])
-    const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM kysely_migration`.execute(db)
+    expect(await publicTables(db)).to.have.members([...specTables, MIGRATION_TABLE])
+    const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM ${sql.table(MIGRATION_TABLE)}`.execute(db)
     expect(rows[0]?.count).to.equal((await fs.readdir(migrationFolder)).length)
   })
 

@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setTimeouts } from '../src/db/migration-history.js'
+import { loadMigrationFiles } from '../src/db/migration-files.js'
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder } from '../src/db/migrator.js'
+import { recordQueries, toSqlScript } from '../src/db/render-sql.js'
+
+const HELP = `Usage: npm run lint:migrations [-- --help]
+
+Renders every migration's up to SQL, without a database, as the runner runs it (after SET LOCAL
+lock_timeout and statement_timeout, in one transaction), and lints it with squawk, configured by
+.squawk.toml (which says why each excluded rule does not apply). VEZA_DB_MIGRATION_FOLDER lints
+another folder. Exits with squawk's code: 0 when it finds nothing.`
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+async function main(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP)
+    return 0
+  }
+  if (args.length > 0) {
+    console.error(`error: lint:migrations takes no arguments; see npm run lint:migrations -- --help`)
+    return 2
+  }
+  const start = performance.now()
+  const folder = process.env.VEZA_DB_MIGRATION_FOLDER ? path.resolve(process.env.VEZA_DB_MIGRATION_FOLDER) : migrationFolder
+  const migrations = await loadMigrationFiles(folder)
+  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'veza-lint-'))
+  try {
+    const files = await Promise.all(
+      migrations.map(async (migration) => {
+        const statements = await recordQueries(async (db) => {
+          await setTimeouts(db, { lock: DEFAULT_LOCK_TIMEOUT, statement: DEFAULT_STATEMENT_TIMEOUT })
+          await migration.up(db)
+        })
+        const file = path.join(directory, `${migration.name}.sql`)
+        await fs.writeFile(file, toSqlScript(statements))
+        return file
+      }),
+    )
+    const squawk = path.join(root, 'node_modules', '.bin', 'squawk')
+    const result = spawnSync(squawk, ['--config', path.join(root, '.squawk.toml'), ...files], { stdio: 'inherit' })
+    if (result.error !== undefined) {
+      console.error(`error: cannot run squawk (${result.error.message}); run npm ci`)
+      return 2
+    }
+    const elapsed = ((performance.now() - start) / 1000).toFixed(2)
+    console.error(`Linted ${migrations.length} migrations from ${path.relative(root, folder) || '.'} in ${elapsed} s.`)
+    return result.status ?? 1
+  } finally {
+    await fs.rm(directory, { recursive: true, force: true })
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))
