@@ -24,114 +24,267 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface AuditLogTable {
+  /**
+   * What was done: a short machine-readable name chosen by the backend.
+   */
   action: string;
+  /**
+   * Who did it; NULL for the system, or once the account is erased (SET NULL).
+   */
   actor_id: UserId | null;
   created_at: WriteOnceTimestamp;
   id: ColumnType<AuditLogId, AuditLogId | undefined, never>;
   ip_address: string | null;
+  /**
+   * Details of the action: a JSON object (checked), empty by default. Never raw tokens or passwords.
+   */
   metadata: Generated<JsonObject>;
+  /**
+   * The id of the resource acted on. No foreign key, on purpose: the trail outlives the row it describes.
+   */
   resource_id: string | null;
+  /**
+   * The kind of resource acted on, e.g. a table name; NULL when the action is on no resource.
+   */
   resource_type: string | null;
   user_agent: string | null;
 }
 
 export interface BitrateAdaptationLogTable {
+  /**
+   * Audio buffered ahead at the switch, in milliseconds (>= 0).
+   */
   buffer_level_ms: number | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Bitrate before the switch, in kilobits per second (> 0); NULL when there was none.
+   */
   from_bitrate_kbps: number | null;
+  /**
+   * The rendition switched to; NULL when unknown, or once the rendition is deleted (SET NULL).
+   */
   hls_stream_id: HlsStreamId | null;
   id: ColumnType<BitrateAdaptationLogId, BitrateAdaptationLogId | undefined, never>;
+  /**
+   * Position in the track at the switch, in milliseconds (>= 0).
+   */
   playback_position_ms: number | null;
+  /**
+   * Why the player switched, as it reports it; free text.
+   */
   reason: string | null;
+  /**
+   * Bitrate after the switch, in kilobits per second (> 0).
+   */
   to_bitrate_kbps: number;
   track_play_id: TrackPlayId;
 }
 
 export interface EmailVerificationTokenTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * The address being verified, as it was when the token was sent: users.email may have changed since.
+   */
   email: string;
+  /**
+   * When the link stops working.
+   */
   expires_at: Timestamp;
   id: ColumnType<EmailVerificationTokenId, EmailVerificationTokenId | undefined, never>;
+  /**
+   * Hash of the token in the verification link (V1-10). Unique.
+   */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
+  /**
+   * When the address was verified with this token, which is then refused; NULL until used.
+   */
   used_at: Timestamp | null;
   user_id: UserId;
 }
 
 export interface HlsStreamTable {
+  /**
+   * Bitrate of the rendition in kilobits per second (> 0).
+   */
   bitrate_kbps: number;
+  /**
+   * Audio codec of the rendition's segments.
+   */
   codec: string;
   created_at: WriteOnceTimestamp;
   id: ColumnType<HlsStreamId, HlsStreamId | undefined, never>;
+  /**
+   * Object-storage key of the rendition's media playlist (.m3u8), not a URL.
+   */
   manifest_key: string;
+  /**
+   * Number of segments in the media playlist (>= 0); NULL while unknown.
+   */
   segment_count: number | null;
+  /**
+   * Target duration of a segment in milliseconds (> 0); NULL while unknown.
+   */
   segment_duration_ms: number | null;
+  /**
+   * pending (being produced), ready (playable) or failed; default pending. Serve only ready renditions.
+   */
   status: Generated<"pending" | "ready" | "failed">;
   track_id: TrackId;
+  /**
+   * The version this rendition was transcoded from, when known; deleting the version deletes its renditions (CASCADE).
+   */
   track_version_id: TrackVersionId | null;
   updated_at: WriteOnceTimestamp;
 }
 
 export interface HlsTranscodeQueueTable {
+  /**
+   * How many times a worker has taken the job (>= 0); default 0.
+   */
   attempts: Generated<number>;
+  /**
+   * Bitrate of the rendition to produce, in kilobits per second (> 0).
+   */
   bitrate_kbps: number;
   created_at: WriteOnceTimestamp;
+  /**
+   * When the job succeeded, failed for good or was cancelled; NULL while queued or running.
+   */
   finished_at: Timestamp | null;
   id: ColumnType<HlsTranscodeQueueId, HlsTranscodeQueueId | undefined, never>;
+  /**
+   * The error of the last failed attempt, for operators.
+   */
   last_error: string | null;
+  /**
+   * When the worker in locked_by took the job; a running job locked long ago has lost its worker.
+   */
   locked_at: Timestamp | null;
+  /**
+   * Which worker holds the job; NULL while no worker does.
+   */
   locked_by: string | null;
+  /**
+   * How many attempts the job gets (> 0) before it stays failed; default 3.
+   */
   max_attempts: Generated<number>;
+  /**
+   * A higher priority runs first; default 0.
+   */
   priority: Generated<number>;
+  /**
+   * The job is not taken before this time; set it in the future to delay a job or back off a retry.
+   */
   run_after: Generated<Timestamp>;
+  /**
+   * queued (waiting), running (taken by a worker), succeeded, failed or cancelled; default queued. Only queued jobs are in the dequeue index.
+   */
   status: Generated<"queued" | "running" | "succeeded" | "failed" | "cancelled">;
   track_id: TrackId;
+  /**
+   * The version to transcode, when the job is for one version; deleting the version deletes its jobs (CASCADE).
+   */
   track_version_id: TrackVersionId | null;
   updated_at: WriteOnceTimestamp;
 }
 
 export interface PasswordResetTokenTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * When the link stops working.
+   */
   expires_at: Timestamp;
   id: ColumnType<PasswordResetTokenId, PasswordResetTokenId | undefined, never>;
+  /**
+   * Hash of the token in the reset link (V1-10). Unique.
+   */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
+  /**
+   * When the password was reset with this token, which is then refused; NULL until used.
+   */
   used_at: Timestamp | null;
   user_id: UserId;
 }
 
 export interface PermissionTable {
+  /**
+   * What the permission allows on resource, e.g. read, create, update or delete.
+   */
   action: string;
   created_at: WriteOnceTimestamp;
   description: string | null;
   id: ColumnType<PermissionId, PermissionId | undefined, never>;
+  /**
+   * The kind of resource the permission is about, e.g. tracks or playlists; (resource, action) is unique.
+   */
   resource: string;
   updated_at: WriteOnceTimestamp;
 }
 
 export interface PlaybackAnalyticsTable {
+  /**
+   * Average bitrate delivered during the play, in kilobits per second (> 0).
+   */
   average_bitrate_kbps: number | null;
+  /**
+   * Bytes downloaded for the play (>= 0). A bigint: pg returns it to JavaScript as a string.
+   */
   bytes_transferred: Int8 | null;
+  /**
+   * The listener's country as an upper-case ISO 3166-1 alpha-2 code, e.g. FR (checked).
+   */
   country_code: string | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * The kind of device, as the player reports it; free text, not a closed set.
+   */
   device_type: string | null;
   id: ColumnType<PlaybackAnalyticsId, PlaybackAnalyticsId | undefined, never>;
+  /**
+   * How many times playback stalled to refill the buffer (>= 0); default 0.
+   */
   rebuffer_count: Generated<number>;
+  /**
+   * Total time spent stalled, in milliseconds (>= 0); default 0.
+   */
   rebuffer_duration_ms: Generated<number>;
+  /**
+   * Time from pressing play to the first audio, in milliseconds (>= 0).
+   */
   startup_time_ms: number | null;
+  /**
+   * The played track, copied from track_plays.track_id (denormalised) so that a track's analytics are read by playback_analytics_track_id_created_at_idx without a join.
+   */
   track_id: TrackId;
   track_play_id: TrackPlayId;
+  /**
+   * The listener, copied from track_plays.user_id (denormalised); NULL for an anonymous play, or once the account is erased (SET NULL).
+   */
   user_id: UserId | null;
 }
 
 export interface PlaylistCollaboratorTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the collaboration ended; NULL while it lasts.
+   */
   deleted_at: Timestamp | null;
   id: ColumnType<PlaylistCollaboratorId, PlaylistCollaboratorId | undefined, never>;
+  /**
+   * Who invited the collaborator; NULL once that account is erased (SET NULL).
+   */
   invited_by: UserId | null;
   playlist_id: PlaylistId;
+  /**
+   * viewer (may see the playlist) or editor (may also change its entries); default editor.
+   */
   role: Generated<"viewer" | "editor">;
   updated_at: WriteOnceTimestamp;
+  /**
+   * The collaborator.
+   */
   user_id: UserId;
 }
 
@@ -143,23 +296,44 @@ export interface PlaylistFollowTable {
 }
 
 export interface PlaylistTable {
+  /**
+   * Object-storage key of the cover image, not a URL; NULL for the default cover.
+   */
   cover_image_key: string | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the owner deleted the playlist; NULL while it is live.
+   */
   deleted_at: Timestamp | null;
   description: string | null;
   id: ColumnType<PlaylistId, PlaylistId | undefined, never>;
   name: string;
   updated_at: WriteOnceTimestamp;
+  /**
+   * The owner; deleting the user deletes the playlist (CASCADE).
+   */
   user_id: UserId;
+  /**
+   * Who may see the playlist: public (listed), unlisted (anyone with the link) or private (the owner and collaborators). Default private.
+   */
   visibility: Generated<"public" | "unlisted" | "private">;
 }
 
 export interface PlaylistTrackTable {
+  /**
+   * Who added the entry, the owner or a collaborator; NULL once that account is erased (SET NULL).
+   */
   added_by: UserId | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the entry was removed from the playlist; NULL while it is live. A removed entry frees its position.
+   */
   deleted_at: Timestamp | null;
   id: ColumnType<PlaylistTrackId, PlaylistTrackId | undefined, never>;
   playlist_id: PlaylistId;
+  /**
+   * Order of the entry in the playlist (>= 0, gaps allowed), unique among live entries (playlist_tracks_playlist_id_position_key). Reorder in one UPDATE, or after SET CONSTRAINTS playlist_tracks_playlist_id_position_key DEFERRED.
+   */
   position: number;
   track_id: TrackId;
   updated_at: WriteOnceTimestamp;
@@ -167,10 +341,22 @@ export interface PlaylistTrackTable {
 
 export interface RefreshTokenTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * When the token stops being accepted.
+   */
   expires_at: Timestamp;
   id: ColumnType<RefreshTokenId, RefreshTokenId | undefined, never>;
+  /**
+   * When the token was revoked or rotated; NULL while it may still be used.
+   */
   revoked_at: Timestamp | null;
+  /**
+   * The session the token was issued for; deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.
+   */
   session_id: UserSessionId | null;
+  /**
+   * Hash of the refresh token (V1-10); issue, look up, rotate and revoke by it. Unique.
+   */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
   user_id: UserId;
@@ -187,37 +373,73 @@ export interface RoleTable {
   created_at: WriteOnceTimestamp;
   description: string | null;
   id: ColumnType<RoleId, RoleId | undefined, never>;
+  /**
+   * The name the code checks, e.g. user, moderator, admin, super_admin; unique.
+   */
   name: string;
   updated_at: WriteOnceTimestamp;
 }
 
 export interface RoomTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * Who created the room; NULL once that account is erased (SET NULL).
+   */
   created_by: UserId | null;
+  /**
+   * Soft delete: when the room was closed; NULL while it is live. A closed room frees its name.
+   */
   deleted_at: Timestamp | null;
   description: string | null;
   id: ColumnType<RoomId, RoomId | undefined, never>;
+  /**
+   * Whether the room is private (members only); default false.
+   */
   is_private: Generated<boolean>;
+  /**
+   * The most members the room admits, 1 to 100000 (checked); default 1000.
+   */
   max_members: Generated<number>;
+  /**
+   * Unique case-insensitively among live rooms (rooms_name_key on lower(name)).
+   */
   name: string;
   updated_at: WriteOnceTimestamp;
 }
 
 export interface TrackCommentTable {
+  /**
+   * The text of the comment, 1 to 5000 characters (checked).
+   */
   body: string;
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the comment was removed; NULL while it is shown. Its replies stay.
+   */
   deleted_at: Timestamp | null;
   id: ColumnType<TrackCommentId, TrackCommentId | undefined, never>;
+  /**
+   * The comment this one replies to; NULL for a top-level comment. Deleting that row deletes the reply (CASCADE).
+   */
   parent_id: TrackCommentId | null;
+  /**
+   * The moment of the track the comment is about, in milliseconds (>= 0); NULL for the whole track.
+   */
   position_ms: number | null;
   track_id: TrackId;
   updated_at: WriteOnceTimestamp;
+  /**
+   * The author.
+   */
   user_id: UserId;
 }
 
 export interface TrackHistoryTable {
   created_at: WriteOnceTimestamp;
   id: ColumnType<TrackHistoryId, TrackHistoryId | undefined, never>;
+  /**
+   * How far into the track the user got, in milliseconds (>= 0), to resume from; default 0.
+   */
   progress_ms: Generated<number>;
   track_id: TrackId;
   user_id: UserId;
@@ -231,14 +453,32 @@ export interface TrackLikeTable {
 }
 
 export interface TrackPlayTable {
+  /**
+   * Whether the track was played to the end; default false.
+   */
   completed: Generated<boolean>;
   created_at: WriteOnceTimestamp;
+  /**
+   * How long the track was actually played, in milliseconds (>= 0); default 0.
+   */
   duration_played_ms: Generated<number>;
   id: ColumnType<TrackPlayId, TrackPlayId | undefined, never>;
+  /**
+   * The playlist the track was played from; NULL when not played from one, or once the playlist is deleted (SET NULL).
+   */
   playlist_id: PlaylistId | null;
+  /**
+   * The session the play happened in; NULL for an anonymous play, or once the session is deleted (SET NULL).
+   */
   session_id: UserSessionId | null;
+  /**
+   * Where playback started: direct, search, playlist, profile, feed or embed; default direct.
+   */
   source: Generated<"direct" | "search" | "playlist" | "profile" | "feed" | "embed">;
   track_id: TrackId;
+  /**
+   * The listener; NULL for an anonymous play, or once the account is erased (SET NULL).
+   */
   user_id: UserId | null;
 }
 
@@ -246,46 +486,100 @@ export interface TrackTable {
   album: string | null;
   artist: string | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the owner deleted the track; NULL while it is live. Listeners' queries filter on deleted_at IS NULL.
+   */
   deleted_at: Timestamp | null;
   description: string | null;
+  /**
+   * Length of the audio in milliseconds (>= 0); NULL while unknown.
+   */
   duration_ms: number | null;
+  /**
+   * Size of the uploaded file in bytes (>= 0). A bigint: pg returns it to JavaScript as a string.
+   */
   file_size_bytes: Int8 | null;
   genre: string | null;
   id: ColumnType<TrackId, TrackId | undefined, never>;
   mime_type: string | null;
+  /**
+   * Processing state: uploaded, processing (being transcoded), ready (playable) or failed. Set by the transcoding pipeline; default uploaded.
+   */
   status: Generated<"uploaded" | "processing" | "ready" | "failed">;
+  /**
+   * Object-storage key of the uploaded file, not a URL.
+   */
   storage_key: string;
   title: string;
   updated_at: WriteOnceTimestamp;
+  /**
+   * The owner, who uploaded the track; deleting the user deletes the track (CASCADE).
+   */
   user_id: UserId;
+  /**
+   * Who may see the track: public (listed in the catalogue), unlisted (anyone with the link) or private (the owner only). Default private.
+   */
   visibility: Generated<"public" | "unlisted" | "private">;
 }
 
 export interface TrackShareTable {
+  /**
+   * How the track was shared: link, embed, social (a social network) or message.
+   */
   channel: "link" | "embed" | "social" | "message";
   created_at: WriteOnceTimestamp;
   id: ColumnType<TrackShareId, TrackShareId | undefined, never>;
   track_id: TrackId;
+  /**
+   * The user who shared the track.
+   */
   user_id: UserId;
 }
 
 export interface TrackVersionTable {
+  /**
+   * SHA-256 of the file as 64 lower-case hex digits (checked), to detect corruption and duplicate uploads.
+   */
   checksum_sha256: string | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Who uploaded this version; NULL once that account is erased (SET NULL).
+   */
   created_by: UserId | null;
+  /**
+   * Soft delete: when the version was deleted; NULL while it is live. A deleted version frees its version_number.
+   */
   deleted_at: Timestamp | null;
+  /**
+   * Length of this version's audio in milliseconds (>= 0); NULL while unknown.
+   */
   duration_ms: number | null;
+  /**
+   * Size of this version's file in bytes (>= 0). A bigint: pg returns it to JavaScript as a string.
+   */
   file_size_bytes: Int8 | null;
   id: ColumnType<TrackVersionId, TrackVersionId | undefined, never>;
+  /**
+   * Object-storage key of this version's file, not a URL.
+   */
   storage_key: string;
   track_id: TrackId;
   updated_at: WriteOnceTimestamp;
+  /**
+   * 1, 2, 3... within the track (> 0); unique among the track's live versions (track_versions_track_id_version_number_key).
+   */
   version_number: number;
 }
 
 export interface UserRoleTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * When the grant lapses; NULL for a permanent grant. Lapsed rows are not deleted: compare expires_at with the time when reading roles.
+   */
   expires_at: Timestamp | null;
+  /**
+   * The administrator who granted the role; NULL when the system granted it, or once that account is erased (SET NULL).
+   */
   granted_by: UserId | null;
   id: ColumnType<UserRoleId, UserRoleId | undefined, never>;
   role_id: RoleId;
@@ -293,27 +587,60 @@ export interface UserRoleTable {
 }
 
 export interface UserTable {
+  /**
+   * URL of the avatar image; NULL for the default avatar.
+   */
   avatar_url: string | null;
   bio: string | null;
   created_at: WriteOnceTimestamp;
+  /**
+   * Soft delete: when the account was closed; NULL for a live account. A closed account frees its username and email, whose uniqueness holds among live users only.
+   */
   deleted_at: Timestamp | null;
   display_name: string | null;
+  /**
+   * Log-in and contact address. Unique case-insensitively among live users (users_email_key on lower(email)): look it up with lower(email) = lower($1) AND deleted_at IS NULL.
+   */
   email: string;
+  /**
+   * When the address in email was verified; NULL while it is unverified.
+   */
   email_verified_at: Timestamp | null;
   id: ColumnType<UserId, UserId | undefined, never>;
+  /**
+   * Time of the last successful log-in; NULL if the user never logged in.
+   */
   last_login_at: Timestamp | null;
+  /**
+   * The password as the auth service hashes it (a salted, deliberately slow hash); never the password itself.
+   */
   password_hash: string;
   updated_at: WriteOnceTimestamp;
+  /**
+   * Public handle. Unique case-insensitively among live users (users_username_key on lower(username)): look it up with lower(username) = lower($1) AND deleted_at IS NULL.
+   */
   username: string;
 }
 
 export interface UserSessionTable {
   created_at: WriteOnceTimestamp;
+  /**
+   * When the session ends, however active it is.
+   */
   expires_at: Timestamp;
   id: ColumnType<UserSessionId, UserSessionId | undefined, never>;
   ip_address: string | null;
+  /**
+   * When the session was last used; set to the creation time, then bumped by the auth service.
+   */
   last_activity_at: Generated<Timestamp>;
+  /**
+   * When the session was revoked (log-out, revoke all sessions); NULL while it is active.
+   */
   revoked_at: Timestamp | null;
+  /**
+   * Hash of the session token (V1-10); look the session up by hashing what the client sent. Unique.
+   */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
   user_agent: string | null;

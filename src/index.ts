@@ -1,4 +1,10 @@
 export type * from '../codegen/database.js'
+export { type AuditOptions, auditDatabase } from './audit/audit-database.js'
+export type { AuditReport, AuditSummary } from './audit/audit-report.js'
+export { SchemaNotFoundError } from './audit/errors.js'
+export { type ReportFormat, formatReport } from './audit/format-report.js'
+export type { PrimaryKeyRow } from './audit/primary-key-table.js'
+export type { Finding, RuleId } from './catalogue/v1-rules.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
 export {

@@ -9,6 +9,8 @@ export interface Column {
   readonly notNull: boolean
   readonly default: string | null
   readonly identity: boolean
+  /** Its `COMMENT ON COLUMN`, or `null`. */
+  readonly comment: string | null
 }
 
 export interface Constraint {
@@ -18,10 +20,22 @@ export interface Constraint {
   readonly type: 'p' | 'f' | 'u' | 'c' | 'x'
   readonly columns: readonly string[]
   readonly references: string | null
+  /** The schema of the referenced table, for a foreign key; it may differ from the catalogue's. */
+  readonly referencedSchema: string | null
   readonly referencedColumns: readonly string[]
   /** a no action, r restrict, c cascade, n set null, d set default. */
   readonly onDelete: 'a' | 'r' | 'c' | 'n' | 'd' | ' '
   readonly definition: string
+}
+
+/** The SQL of each `onDelete` code of a foreign key; empty for other constraints. */
+export const ON_DELETE_RULES: Readonly<Record<Constraint['onDelete'], string>> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+  ' ': '',
 }
 
 export interface Index {
@@ -35,6 +49,8 @@ export interface Index {
   readonly keyColumns: readonly (string | null)[]
   /** Each key as written: a column name or an expression such as `lower(email)`. */
   readonly keys: readonly string[]
+  /** {@link keys} with their sort order where it is not the default: `created_at DESC`, `priority DESC`. */
+  readonly keysWithOrder: readonly string[]
   /** The constraint this index implements, if any. */
   readonly constraint: string | null
 }
@@ -49,46 +65,86 @@ export interface Trigger {
   readonly definition: string
 }
 
+/** The `COMMENT ON TABLE` of a table that has one. */
+export interface TableComment {
+  readonly table: string
+  readonly comment: string
+}
+
+/** A sequence that belongs to a column: a `serial` column's, or an identity column's. */
+export interface SequenceOwner {
+  readonly sequence: string
+  readonly table: string
+  readonly column: string
+}
+
 export interface Catalogue {
+  /** The schema read. */
+  readonly schema: string
   readonly tables: readonly string[]
+  /** The comments of the tables of {@link tables} that have one, by table name. */
+  readonly tableComments: readonly TableComment[]
   readonly columns: readonly Column[]
   readonly constraints: readonly Constraint[]
   readonly indexes: readonly Index[]
   readonly triggers: readonly Trigger[]
-  readonly functions: readonly { readonly name: string; readonly definition: string }[]
+  /** Each function with its `COMMENT ON FUNCTION`, or `null`. */
+  readonly functions: readonly { readonly name: string; readonly definition: string; readonly comment: string | null }[]
   readonly sequences: readonly string[]
+  /** The sequences of `sequences` that a column owns (`OWNED BY`, `serial`, identity). */
+  readonly sequenceOwners: readonly SequenceOwner[]
 }
 
-/** The `public` schema's tables and everything on them, leaving out Kysely's bookkeeping tables. */
-export async function readCatalogue(db: Kysely<any>): Promise<Catalogue> {
+/**
+ * The tables of `schema` (by default `public`) and everything on them, leaving
+ * out Kysely's bookkeeping tables, partitions (their parent stands for them)
+ * and what belongs to an extension (PostGIS's `spatial_ref_sys`, pgcrypto's
+ * functions). A schema that does not exist reads as an empty catalogue.
+ * Only reads `pg_catalog`: it may run in a read-only transaction, on any
+ * PostgreSQL from 13 on.
+ */
+export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise<Catalogue> {
   const excluded = sql.join(BOOKKEEPING_TABLES.map((table) => sql.lit(table)))
-  const inPublic = (alias: string) =>
-    sql`${sql.ref(`${alias}.relnamespace`)} = 'public'::regnamespace AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})`
-  const [tables, columns, constraints, indexes, triggers, functions, sequences] = await Promise.all([
+  const namespace = sql`(SELECT n.oid FROM pg_namespace n WHERE n.nspname = ${schema})`
+  const notFromExtension = (catalog: string, alias: string) =>
+    sql`NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = ${sql.lit(catalog)}::regclass AND e.objid = ${sql.ref(`${alias}.oid`)} AND e.deptype = 'e')`
+  const inSchema = (alias: string) =>
+    sql`${sql.ref(`${alias}.relnamespace`)} = ${namespace} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})
+        AND NOT ${sql.ref(`${alias}.relispartition`)} AND ${notFromExtension('pg_class', alias)}`
+  const [tables, tableComments, columns, constraints, indexes, triggers, functions, sequences, sequenceOwners] = await Promise.all([
     sql<{ name: string }>`
-      SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inPublic('c')} ORDER BY 1
+      SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} ORDER BY 1
+    `.execute(db),
+    sql<TableComment>`
+      SELECT c.relname AS "table", d.description AS comment
+      FROM pg_class c
+      JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
+      WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')}
+      ORDER BY 1
     `.execute(db),
     sql<Column>`
       SELECT c.relname AS "table", a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-             a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS "default", a.attidentity <> '' AS identity
+             a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS "default", a.attidentity <> '' AS identity,
+             col_description(a.attrelid, a.attnum) AS comment
       FROM pg_attribute a
       JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-      WHERE c.relkind IN ('r', 'p') AND ${inPublic('c')} AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY c.relname, a.attnum
     `.execute(db),
     sql<Constraint>`
       SELECT c.relname AS "table", con.conname AS name, con.contype AS type,
              ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
-             ref.relname AS "references",
+             ref.relname AS "references", ref_ns.nspname AS "referencedSchema",
              ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS "referencedColumns",
              con.confdeltype AS "onDelete", pg_get_constraintdef(con.oid) AS definition
       FROM pg_constraint con
       JOIN pg_class c ON c.oid = con.conrelid
       LEFT JOIN pg_class ref ON ref.oid = con.confrelid
-      WHERE ${inPublic('c')}
+      LEFT JOIN pg_namespace ref_ns ON ref_ns.oid = ref.relnamespace
+      WHERE ${inSchema('c')}
       ORDER BY c.relname, con.conname
     `.execute(db),
     sql<Index>`
@@ -99,13 +155,18 @@ export async function readCatalogue(db: Kysely<any>): Promise<Catalogue> {
                    ORDER BY k.ord) AS "keyColumns",
              ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k.ord, true) FROM generate_series(1, ix.indnkeyatts) AS k(ord)
                    ORDER BY k.ord) AS keys,
+             ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k.ord, true)
+                          || CASE WHEN ix.indoption[k.ord - 1] & 1 = 1 THEN ' DESC' ELSE '' END
+                          || CASE (ix.indoption[k.ord - 1] & 3) WHEN 1 THEN ' NULLS LAST' WHEN 2 THEN ' NULLS FIRST' ELSE '' END
+                   FROM generate_series(1, ix.indnkeyatts) AS k(ord)
+                   ORDER BY k.ord) AS "keysWithOrder",
              con.conname AS "constraint"
       FROM pg_index ix
       JOIN pg_class i ON i.oid = ix.indexrelid
       JOIN pg_class t ON t.oid = ix.indrelid
       JOIN pg_am am ON am.oid = i.relam
       LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid AND con.contype IN ('p', 'u', 'x')
-      WHERE ${inPublic('t')}
+      WHERE ${inSchema('t')}
       ORDER BY t.relname, i.relname
     `.execute(db),
     sql<Trigger>`
@@ -115,24 +176,41 @@ export async function readCatalogue(db: Kysely<any>): Promise<Catalogue> {
       FROM pg_trigger t
       JOIN pg_class c ON c.oid = t.tgrelid
       JOIN pg_proc p ON p.oid = t.tgfoid
-      WHERE NOT t.tgisinternal AND ${inPublic('c')}
+      WHERE NOT t.tgisinternal AND ${inSchema('c')}
       ORDER BY c.relname, t.tgname
     `.execute(db),
-    sql<{ name: string; definition: string }>`
-      SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition
-      FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1
+    sql<{ name: string; definition: string; comment: string | null }>`
+      SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment
+      FROM pg_proc p
+      WHERE p.pronamespace = ${namespace} AND p.prokind <> 'a' AND ${notFromExtension('pg_proc', 'p')}
+      ORDER BY 1
     `.execute(db),
     sql<{ name: string }>`
-      SELECT c.relname AS name FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace
+      SELECT c.relname AS name FROM pg_class c
+      WHERE c.relkind = 'S' AND c.relnamespace = ${namespace} AND ${notFromExtension('pg_class', 'c')}
+      ORDER BY 1
+    `.execute(db),
+    sql<SequenceOwner>`
+      SELECT s.relname AS sequence, t.relname AS "table", a.attname AS column
+      FROM pg_class s
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass
+                      AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i')
+      JOIN pg_class t ON t.oid = d.refobjid
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+      WHERE s.relkind = 'S' AND s.relnamespace = ${namespace}
+      ORDER BY 1
     `.execute(db),
   ])
   return {
+    schema,
     tables: tables.rows.map((row) => row.name),
+    tableComments: tableComments.rows,
     columns: columns.rows,
     constraints: constraints.rows,
     indexes: indexes.rows,
     triggers: triggers.rows,
     functions: functions.rows,
     sequences: sequences.rows.map((row) => row.name),
+    sequenceOwners: sequenceOwners.rows,
   }
 }

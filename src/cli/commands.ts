@@ -12,6 +12,7 @@ import {
   migrate,
   renderMigrationScript,
 } from '../db/migrator.js'
+import { auditCommand } from './audit.js'
 import { openDatabaseTarget } from './database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, formatDuration, plural } from './output.js'
@@ -308,4 +309,5 @@ export const commands: readonly Command[] = [
       return withTarget(output, (db) => seedDatabase(db, options, output))
     },
   },
+  auditCommand,
 ]

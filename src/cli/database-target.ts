@@ -21,14 +21,17 @@ export interface DatabaseTarget {
 }
 
 /**
- * Opens `DATABASE_URL`, or, when it is unset or empty, the embedded PostgreSQL
- * in `.data/` of the working directory: created on first use, started now and
- * stopped by `close()`.
+ * Opens `url` (a command's `--url`), else `DATABASE_URL`, or, when it is unset
+ * or empty, the embedded PostgreSQL in `.data/` of the working directory:
+ * created on first use, started now and stopped by `close()`.
  */
-export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env): Promise<DatabaseTarget> {
-  const url = env.DATABASE_URL
-  if (url) {
-    return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from DATABASE_URL)`)
+export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env, url?: string): Promise<DatabaseTarget> {
+  if (url !== undefined) {
+    return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from --url)`)
+  }
+  const envUrl = env.DATABASE_URL
+  if (envUrl) {
+    return open(envUrl, (version) => `Database: ${redactDatabaseUrl(envUrl)} (PostgreSQL ${version}, from DATABASE_URL)`)
   }
   const server = await startEmbeddedPostgres({ directory: path.resolve(EMBEDDED_DIRECTORY) })
   try {

@@ -2,7 +2,7 @@
 export const ExitCode = {
   /** The command did what it was asked. */
   ok: 0,
-  /** A migration failed, and its batch was rolled back; or an unexpected error. */
+  /** A migration failed, and its batch was rolled back; the audit found violations; or an unexpected error. */
   failed: 1,
   /** The command line or the configuration is wrong: arguments, DATABASE_URL, the server, privileges. */
   usage: 2,

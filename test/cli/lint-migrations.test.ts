@@ -1,5 +1,7 @@
 import path from 'node:path'
 import { expect } from 'chai'
+import { loadMigrationFiles } from '../../src/db/migration-files.js'
+import { migrationFolder } from '../../src/db/migrator.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { bin, run } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'
@@ -14,7 +16,8 @@ describe('lint:migrations', () => {
     const result = await lint()
 
     expect(result.code, result.output).to.equal(0)
-    expect(result.output).to.match(/Found 0 issues in 7 files/).and.to.match(/Linted 7 migrations from src\/migrations/)
+    const count = (await loadMigrationFiles(migrationFolder)).length
+    expect(result.output).to.include(`Found 0 issues in ${count} files`).and.to.include(`Linted ${count} migrations from src/migrations`)
   })
 
   it('should name the migration and the rule when a migration rewrites a table under an exclusive lock', async () => {

@@ -370,7 +370,7 @@ describe('migration history', function () {
       const result = await cli(database, ['latest'])
 
       expect(result.code, result.stderr).to.equal(0)
-      expect(result.stderrLines.at(-1)).to.match(/^Applied 2 migrations in /)
+      expect(result.stderrLines.at(-1)).to.match(new RegExp(`^Applied ${files.length - 5} migrations in `))
       expect(await checksumColumnType(database.db)).to.equal('character(64)')
       const after = (await historyOf(database.db))!
       expect(after.map(({ name, checksum }) => [name, checksum])).to.deep.equal(files.map(({ name, checksum }) => [name, checksum]))
@@ -500,16 +500,19 @@ export async function up(db: Kysely<any>): Promise<void> {
       expect(report.migrations).to.deep.equal(
         names.map((name, index) => ({ name, state: index < 5 ? 'applied' : 'pending', appliedAt: index < 5 ? appliedAt[name] : null })),
       )
-      expect(report.summary).to.deep.equal({ total: 7, applied: 5, pending: 2, changed: 0, missing: 0 })
+      const pending = names.length - 5
+      expect(report.summary).to.deep.equal({ total: names.length, applied: 5, pending, changed: 0, missing: 0 })
       expect(result.stderrLines[0]).to.match(/^Database: /)
-      expect(result.stderrLines.at(-1)).to.equal('7 migrations: 5 applied, 2 pending.')
+      expect(result.stderrLines.at(-1)).to.equal(`${names.length} migrations: 5 applied, ${pending} pending.`)
     })
 
     it('should exit 3 with --fail-on-pending when a migration is pending, and 0 when none is', () => {
       expect(results.failOnPending!.code, results.failOnPending!.stderr).to.equal(3)
-      expect(statusOf(results.failOnPending!).map(({ state }) => state)).to.deep.equal([...Array(5).fill('applied'), 'pending', 'pending'])
+      const states = statusOf(results.failOnPending!).map(({ state }) => state)
+      expect(states.slice(0, 5)).to.deep.equal(Array(5).fill('applied'))
+      expect(states.slice(5)).to.have.length.above(0).and.to.satisfy((rest: string[]) => rest.every((state) => state === 'pending'))
       expect(results.complete!.code, results.complete!.stderr).to.equal(0)
-      expect(statusOf(results.complete!).map(({ state }) => state)).to.deep.equal(Array(7).fill('applied'))
+      expect(statusOf(results.complete!).map(({ state }) => state)).to.deep.equal(Array(states.length).fill('applied'))
     })
 
     it('should exit 0 with pending migrations without --fail-on-pending', () => {
@@ -531,7 +534,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       expect(script.stdout.trimEnd()).to.match(/;$/)
       expect(scriptSteps(script.stdout)).to.deep.equal(names.map((name) => ['up', name]))
       expect(script.stderrLines.slice(1)).to.deep.equal([
-        'Dry run: 7 migrations would be applied; the SQL is on stdout and nothing was changed.',
+        `Dry run: ${names.length} migrations would be applied; the SQL is on stdout and nothing was changed.`,
       ])
       expect(await snapshotCatalogue(dry.db)).to.deep.equal(before)
       expect(await historyOf(dry.db)).to.equal(undefined)
@@ -585,7 +588,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       expect(statusOf(status).map(({ name, state }) => [name, state])).to.deep.equal(
         names.map((name, index) => [name, index < names.length - 1 ? 'applied' : 'pending']),
       )
-      expect(await publicTables(database.db)).not.to.include('audit_logs')
+      const reference = await newDatabase()
+      await migrateTo(reference.db, names.at(-2)!)
+      expect(await snapshotCatalogue(database.db)).to.deep.equal(await snapshotCatalogue(reference.db))
     })
   })
 })

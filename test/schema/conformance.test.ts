@@ -6,9 +6,9 @@ import { type Kysely, sql } from 'kysely'
 import { migrateToLatest, migrationFolder, rollbackAll } from '../../src/db/migrator.js'
 import { closedValueSets } from '../../src/catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../../src/catalogue/read-catalogue.js'
+import { type Finding, type RuleId, catalogueRules, findViolations } from '../../src/catalogue/v1-rules.js'
 import { specClosedValueSets, specForeignKeys, specTables, specTokenTables, tableKinds } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
-import { type RuleId, type Violation, catalogueRules, findViolations } from '../support/v1-rules.js'
 
 const ON_DELETE = { c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', a: 'NO ACTION', d: 'SET DEFAULT', ' ': '' } as const
 
@@ -19,7 +19,7 @@ const tablesWithColumn = (catalogue: Catalogue, name: string): string[] =>
 describe('V1 conformance', () => {
   const database = useTestDatabase()
   let catalogue: Catalogue
-  let violations: Violation[]
+  let violations: Finding[]
 
   before(async () => {
     catalogue = await readCatalogue(database.db)
@@ -120,13 +120,17 @@ describe('V1 conformance', () => {
       'V1-03': ['bad_soft_deletes', 'BASE, deleted_at timestamptz, name text, CONSTRAINT bad_soft_deletes_name_key UNIQUE (name)'],
       'V1-04': ['bad_references', 'BASE, user_id uuid CONSTRAINT bad_references_user_id_fkey REFERENCES users (id)'],
       'V1-05': ['bad_unindexed', 'BASE, user_id uuid NOT NULL CONSTRAINT bad_unindexed_user_id_fkey REFERENCES users (id) ON DELETE CASCADE'],
+      'V1-06': ['bad_cross_schema', 'BASE, thing_id uuid CONSTRAINT bad_cross_schema_thing_id_fkey REFERENCES elsewhere.things (id) ON DELETE CASCADE'],
       'V1-07': ['bad_names', 'BASE, code text, CONSTRAINT code_unique UNIQUE (code)'],
       'V1-08': ['bad_statuses', "BASE, status text NOT NULL DEFAULT 'new'"],
       'V1-10': ['bad_tokens', 'BASE, refresh_token text NOT NULL'],
     }
-    let found: Violation[]
+    let found: Finding[]
 
     before(async () => {
+      await sql`CREATE SCHEMA elsewhere`.execute(scratch.db)
+      await sql`CREATE TABLE elsewhere.things (id uuid PRIMARY KEY)`.execute(scratch.db)
+      await sql`CREATE TABLE bad_uuid_defaults (id uuid NOT NULL DEFAULT gen_random_uuid() CONSTRAINT bad_uuid_defaults_pkey PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(scratch.db)
       for (const [table, definition] of Object.values(brokenTables)) {
         const columns = definition.startsWith('BASE') ? sql`${base(table)}${sql.raw(definition.slice(4))}` : sql.raw(definition)
         await sql`CREATE TABLE ${sql.table(table)} (${columns})`.execute(scratch.db)
@@ -137,12 +141,24 @@ describe('V1 conformance', () => {
 
     for (const [rule, [table]] of Object.entries(brokenTables)) {
       it(`should report ${rule} on a new table that breaks it (${table})`, () => {
-        expect(found.filter((violation) => violation.rule === rule && violation.subject.startsWith(table))).not.to.be.empty
+        expect(found.filter((finding) => finding.rule === rule && finding.table === table)).not.to.be.empty
       })
     }
 
+    it('should report V1-01 on a uuid key defaulted to another function than gen_uuid_v7()', () => {
+      expect(found.filter((finding) => finding.table === 'bad_uuid_defaults')).to.deep.equal([
+        {
+          rule: 'V1-01',
+          table: 'bad_uuid_defaults',
+          column: 'id',
+          message: "id defaults to gen_random_uuid(), not to the schema's one UUIDv7 function gen_uuid_v7()",
+          fix: 'ALTER TABLE bad_uuid_defaults ALTER COLUMN id SET DEFAULT gen_uuid_v7()',
+        },
+      ])
+    })
+
     it('should report nothing on the V1 tables beside them', () => {
-      expect(found.filter((violation) => !violation.subject.startsWith('bad_'))).to.deep.equal([])
+      expect(found.filter((finding) => !finding.table?.startsWith('bad_'))).to.deep.equal([])
     })
   })
 
