@@ -1,51 +1,36 @@
 /**
- * `npm run bench:test-database [-- --runs N]`: what a test database costs.
+ * `npm run bench:test-database [-- --quick]`: what a test database costs.
  *
  * - `createTestDatabase()`, a clone of the migrated template, against what a
  *   harness without templates pays per test file: create an empty database
- *   and run every migration on it. Median and p90 over N runs each (default
- *   25), interleaved, after one warm-up of each; `destroy()` is timed apart.
+ *   and run every migration on it. 25 runs each (5 with --quick), interleaved,
+ *   after one warm-up of each; `destroy()` is timed apart.
  * - The two ways PostgreSQL 15+ copies a template (`STRATEGY WAL_LOG`, the
  *   default, and `FILE_COPY`), for the record.
  * - Seed throughput: rows per second that `fixtures(db).createMany` inserts,
  *   parents given, as `npm run db:seed` does.
  *
  * It runs on the test server (TEST_DATABASE_URL, a container, or an embedded
- * PostgreSQL) and prints Markdown, for docs/BENCHMARKS.md.
+ * PostgreSQL) and prints a Markdown section for docs/BENCHMARKS.md.
  */
 import os from 'node:os'
-import { parseArgs } from 'node:util'
 import { createDb } from '../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admin.js'
 import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest } from '../src/db/migrator.js'
 import { createTestDatabase, fixtures, stopTestServer, testServer } from '../src/testing/index.js'
 import { migratedTemplate } from '../src/testing/template.js'
+import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '25' } } })
-const runs = Number(values.runs)
-if (!Number.isInteger(runs) || runs < 1) {
-  throw new Error(`--runs takes a positive integer, not ${values.runs}`)
-}
+const { quick } = benchArgs(`Usage: npm run bench:test-database [-- --quick]
 
-interface Stats {
-  readonly median: number
-  readonly p90: number
-}
-
-function stats(samples: readonly number[]): Stats {
-  const sorted = samples.toSorted((a, b) => a - b)
-  const at = (fraction: number): number => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!
-  return { median: at(0.5), p90: at(0.9) }
-}
+Times createTestDatabase() against a fresh migration (25 runs each, 5 with --quick), template copy
+strategies, and fixture seed throughput. Prints Markdown on stdout.`)
+const runs = quick ? 5 : 25
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now()
-  await work()
-  return performance.now() - start
+  return (await timeRuns(1, work))[0]!
 }
-
-const ms = (value: number): string => `${value.toFixed(1)} ms`
 
 const server = await testServer()
 const admin = adminPool(server.url)
@@ -125,26 +110,36 @@ try {
   )
   await seedDatabase.destroy()
 
-  const clone = stats(clones)
-  const baseline = stats(fresh)
+  const clone = summarize(clones)
+  const baseline = summarize(fresh)
   const totalRows = seeded.reduce((sum, [, rows]) => sum + rows, 0)
   const totalMs = seeded.reduce((sum, [, , time]) => sum + time, 0)
-  console.log(`### ${server.kind === 'embedded' ? 'Embedded' : 'Server'} PostgreSQL ${version}, ${os.cpus().length} cores, ${runs} runs each
+  const costs = markdownTable(
+    ['what', 'median (min–max)'],
+    [
+      ['`createTestDatabase()` (clone of the migrated template)', spread(clone)],
+      ['create an empty database and run every migration', spread(baseline)],
+      ['`destroy()` (drop the clone)', spread(summarize(destroys))],
+      ['`CREATE DATABASE ... TEMPLATE`, `STRATEGY WAL_LOG`', spread(summarize(strategies.WAL_LOG))],
+      ['`CREATE DATABASE ... TEMPLATE`, `STRATEGY FILE_COPY`', spread(summarize(strategies.FILE_COPY))],
+    ],
+  )
+  const seeds = markdownTable(
+    ['seed (`createMany`, parents given)', 'rows', 'time', 'rows/s'],
+    [
+      ...seeded.map(([table, rows, time]) => [table, String(rows), ms(time), String(Math.round((rows / time) * 1000))]),
+      ['**all**', String(totalRows), ms(totalMs), `**${Math.round((totalRows / totalMs) * 1000)}**`],
+    ],
+  )
+  console.log(`## What a test database costs (bench/test-database.ts)
 
-| what | median | p90 |
-|---|---|---|
-| \`createTestDatabase()\` (clone of the migrated template) | ${ms(clone.median)} | ${ms(clone.p90)} |
-| create an empty database and run every migration | ${ms(baseline.median)} | ${ms(baseline.p90)} |
-| \`destroy()\` (drop the clone) | ${ms(stats(destroys).median)} | ${ms(stats(destroys).p90)} |
-| \`CREATE DATABASE ... TEMPLATE\`, \`STRATEGY WAL_LOG\` | ${ms(stats(strategies.WAL_LOG).median)} | ${ms(stats(strategies.WAL_LOG).p90)} |
-| \`CREATE DATABASE ... TEMPLATE\`, \`STRATEGY FILE_COPY\` | ${ms(stats(strategies.FILE_COPY).median)} | ${ms(stats(strategies.FILE_COPY).p90)} |
+${server.description}, PostgreSQL ${version}, ${os.cpus().length} cores, ${runs} runs each after a warm-up, interleaved.
+
+${costs}
 
 A clone costs **${((clone.median / baseline.median) * 100).toFixed(1)} %** of a fresh migration (1/${(baseline.median / clone.median).toFixed(1)}); building the template, once per set of migrations, took ${ms(templateBuild)}.
 
-| seed (\`createMany\`, parents given) | rows | time | rows/s |
-|---|---|---|---|
-${seeded.map(([table, rows, time]) => `| ${table} | ${rows} | ${ms(time)} | ${Math.round((rows / time) * 1000)} |`).join('\n')}
-| **all** | ${totalRows} | ${ms(totalMs)} | **${Math.round((totalRows / totalMs) * 1000)}** |`)
+${seeds}`)
 } finally {
   await admin.end()
   await stopTestServer()

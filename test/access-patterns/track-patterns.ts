@@ -57,7 +57,8 @@ const hasLiked = (db: Kysely<Database>, userId: UserId, trackId: TrackId) =>
       .as('liked'),
   )
 
-const nextTranscodeJob = (db: Kysely<Database>) =>
+/** The transcoding worker's dequeue: the most urgent due job, skipping those other workers hold. */
+export const nextTranscodeJob = (db: Kysely<Database>) =>
   db
     .selectFrom('hls_transcode_queue')
     .select(['id', 'track_id', 'priority'])

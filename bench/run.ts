@@ -1,0 +1,75 @@
+/**
+ * `npm run bench [-- --quick]`: every benchmark of bench/, one after the other,
+ * each in its own process. The full run writes docs/BENCHMARKS.md: the machine,
+ * then each benchmark's section. `--quick` (CI) prints the sections and writes nothing.
+ */
+import { spawn } from 'node:child_process'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { benchArgs, ms } from './support/stats.js'
+
+const BENCHMARKS = ['migrate', 'keys', 'cascade', 'job-queue', 'access-patterns', 'test-database', 'tooling'] as const
+
+const { quick } = benchArgs(`Usage: npm run bench [-- --quick]
+
+Runs ${BENCHMARKS.map((name) => `bench/${name}.ts`).join(', ')}, one after the other. Without
+--quick, writes docs/BENCHMARKS.md; with --quick (short runs, as in CI) prints the sections only.
+Each also runs alone: npx tsx bench/<name>.ts [--quick].`)
+const root = fileURLToPath(new URL('..', import.meta.url))
+const OUT_FILE = path.join(root, 'docs', 'BENCHMARKS.md')
+
+/** Runs one benchmark; its progress goes to our stderr, its section comes back. */
+function runBenchmark(name: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const tsx = path.join(root, 'node_modules', '.bin', 'tsx')
+    const child = spawn(tsx, [path.join(root, 'bench', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let section = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (section += chunk))
+    child.once('error', reject)
+    child.once('close', (code) => (code === 0 ? resolve(section.trim()) : reject(new Error(`bench/${name}.ts exited ${code}`))))
+  })
+}
+
+const sections: string[] = []
+const failed: string[] = []
+const start = performance.now()
+for (const name of BENCHMARKS) {
+  console.error(`\n=== bench/${name}.ts${quick ? ' --quick' : ''}`)
+  const benchStart = performance.now()
+  try {
+    const section = await runBenchmark(name)
+    console.log(`${section}\n`)
+    sections.push(section)
+    console.error(`=== bench/${name}.ts took ${ms(performance.now() - benchStart)}`)
+  } catch (error) {
+    failed.push(name)
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+const cpus = os.cpus()
+const machine = `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}`
+if (!quick && failed.length === 0) {
+  await fs.writeFile(
+    OUT_FILE,
+    `<!-- Written by \`npm run bench\` (bench/run.ts): run it again rather than editing this file. -->
+
+# Benchmarks
+
+Measured on ${machine}, by \`npm run bench\` in ${ms(performance.now() - start)}. Each section says which
+PostgreSQL it ran on, how many runs its medians come from, and its min and max. Every benchmark runs
+alone (\`npx tsx bench/<name>.ts\`), and \`npm run bench -- --quick\` runs all of them briefly in CI,
+where the numbers are printed, never asserted.
+
+${sections.join('\n\n')}
+`,
+  )
+  console.error(`\nWrote ${path.relative(process.cwd(), OUT_FILE)}.`)
+}
+console.error(`\n${BENCHMARKS.length - failed.length} of ${BENCHMARKS.length} benchmarks ran in ${ms(performance.now() - start)}${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`)
+process.exitCode = failed.length > 0 ? 1 : 0
