@@ -9,39 +9,27 @@
  *
  * It runs on the test server and prints a Markdown section for docs/BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createDb } from '../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admin.js'
 import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest, renderMigrationScript } from '../src/db/migrator.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
-import { benchArgs, markdownTable, ms, spread, summarize } from './support/stats.js'
+import { runCommand } from './support/command.js'
+import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:migrate [-- --quick]
 
 Times migrate:latest on an empty database through npm and tsx, through the compiled CLI, in-process,
 and as psql -1 -f of its dry-run SQL: 10 runs each, 5 with --quick. Prints Markdown on stdout.`)
 const RUNS = quick ? 5 : 10
-const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** Runs a command to the end; it must succeed. Returns its wall time in milliseconds. */
-function timedCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now()
-    const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.once('error', reject)
-    child.once('close', (code) => {
-      const elapsed = performance.now() - start
-      code === 0 ? resolve(elapsed) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))
-    })
-  })
+async function timedCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return (await timeRuns(1, () => runCommand(command, args, { env })))[0]!
 }
 
 function findPsql(): string | undefined {

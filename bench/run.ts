@@ -3,11 +3,10 @@
  * each in its own process. The full run writes docs/BENCHMARKS.md: the machine,
  * then each benchmark's section. `--quick` (CI) prints the sections and writes nothing.
  */
-import { spawn } from 'node:child_process'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { root, runCommand } from './support/command.js'
 import { benchArgs, ms } from './support/stats.js'
 
 const BENCHMARKS = ['migrate', 'keys', 'cascade', 'job-queue', 'access-patterns', 'test-database', 'tooling'] as const
@@ -17,22 +16,13 @@ const { quick } = benchArgs(`Usage: npm run bench [-- --quick]
 Runs ${BENCHMARKS.map((name) => `bench/${name}.ts`).join(', ')}, one after the other. Without
 --quick, writes docs/BENCHMARKS.md; with --quick (short runs, as in CI) prints the sections only.
 Each also runs alone: npx tsx bench/<name>.ts [--quick].`)
-const root = fileURLToPath(new URL('..', import.meta.url))
 const OUT_FILE = path.join(root, 'docs', 'BENCHMARKS.md')
 
 /** Runs one benchmark; its progress goes to our stderr, its section comes back. */
-function runBenchmark(name: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const tsx = path.join(root, 'node_modules', '.bin', 'tsx')
-    const child = spawn(tsx, [path.join(root, 'bench', `${name}.ts`), ...(quick ? ['--quick'] : [])], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let section = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (section += chunk))
-    child.once('error', reject)
-    child.once('close', (code) => (code === 0 ? resolve(section.trim()) : reject(new Error(`bench/${name}.ts exited ${code}`))))
-  })
+async function runBenchmark(name: string): Promise<string> {
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx')
+  const args = [path.join(root, 'bench', `${name}.ts`), ...(quick ? ['--quick'] : [])]
+  return (await runCommand(tsx, args, { showStderr: true })).trim()
 }
 
 const sections: string[] = []

@@ -4,8 +4,7 @@
  * whole test suite (`npm test`, once: it takes minutes). Each as a person runs
  * it, npm and Node start-up included. Prints a Markdown section for docs/BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { runCommand } from './support/command.js'
 import { benchArgs, markdownTable, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:tooling [-- --quick]
@@ -13,21 +12,10 @@ const { quick } = benchArgs(`Usage: npm run bench:tooling [-- --quick]
 Times npm run codegen:check and npm run docs:check (5 runs each, 3 with --quick) and, without
 --quick, npm test once. Prints Markdown on stdout.`)
 const RUNS = quick ? 3 : 5
-const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** Runs `npm run <script>` to the end; it must succeed. Gives the last line it printed. */
-function npmRun(script: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    child.once('error', reject)
-    child.once('close', (code) => {
-      const last = output.trimEnd().split('\n').at(-1) ?? ''
-      code === 0 ? resolve(last) : reject(new Error(`npm run ${script} exited ${code}: ${last}`))
-    })
-  })
+/** Runs `npm run <script>` to the end; it must succeed. Gives the last line it printed on stdout. */
+async function npmRun(script: string): Promise<string> {
+  return (await runCommand('npm', ['run', '-s', script])).trimEnd().split('\n').at(-1) ?? ''
 }
 
 const rows: string[][] = []

@@ -327,6 +327,7 @@ describe('migration safety', () => {
 
   describe('under NODE_ENV=production', () => {
     const database = useTestDatabase()
+    const beforeLast = useTestDatabase({ migrated: false })
     let names: string[]
     let catalogue: Awaited<ReturnType<typeof snapshotCatalogue>>
 
@@ -383,6 +384,8 @@ describe('migration safety', () => {
       expect(result.code, result.stderr).to.equal(0)
       expect(stepsOf(result)).to.deep.equal([['down', names.at(-1)]])
       expect(await recordedNames(database.db)).to.deep.equal(names.slice(0, -1))
+      await migrateTo(beforeLast.db, names.at(-2)!)
+      expect(await snapshotCatalogue(database.db)).to.deep.equal(await snapshotCatalogue(beforeLast.db))
     })
 
     it('should print the SQL of down --dry-run without --allow-destructive, changing nothing', async () => {
