@@ -8,17 +8,21 @@
  * what kysely-codegen cannot know: a branded id type per table, carried by every
  * foreign key that references the table, a string union for every column
  * limited by a `CHECK (col IN (...))` constraint, JSON objects where a CHECK
- * says `jsonb_typeof(col) = 'object'`, and timestamps that an update cannot set:
- * `created_at`, and `updated_at` where the `set_updated_at` trigger overwrites it.
+ * says `jsonb_typeof(col) = 'object'` (written as an object or as JSON text),
+ * timestamps that an update cannot set: `created_at`, and `updated_at` where the
+ * `set_updated_at` trigger overwrites it, and the union of every constraint and
+ * unique index name.
  */
 import { fileURLToPath } from 'node:url'
 import type { Kysely } from 'kysely'
 import {
   PostgresDialect as CodegenDialect,
+  ColumnTypeNode,
   type ExpressionNode,
   GenericExpressionNode,
   IdentifierNode,
   RawExpressionNode,
+  UnionExpressionNode,
   generate,
 } from 'kysely-codegen'
 import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
@@ -72,9 +76,19 @@ function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
     }
     const jsonObject = type === 'c' ? JSON_OBJECT_CHECK.exec(definition)?.[1] : undefined
     if (jsonObject !== undefined) {
-      // An identifier node, so that kysely-codegen emits the definition of JsonObject.
+      // Identifier nodes, so that kysely-codegen emits the definition of JsonObject.
       const object = new IdentifierNode('JsonObject')
-      override(table, jsonObject, hasDefault(table, jsonObject) ? new GenericExpressionNode('Generated', [object]) : object)
+      const written = new UnionExpressionNode([object, new IdentifierNode('string')])
+      const column = new ColumnTypeNode(object, written, written)
+      override(table, jsonObject, hasDefault(table, jsonObject) ? new GenericExpressionNode('Generated', [column]) : column)
+    }
+  }
+  for (const { table, name } of catalogue.columns.filter((column) => column.type === 'jsonb')) {
+    if (overrides[`${table}.${name}`] === undefined) {
+      // pg sends a JavaScript array as a PostgreSQL array literal, not as JSON: only objects are safe to type as values.
+      throw new Error(
+        `${table}.${name} is jsonb without CHECK (jsonb_typeof(${name}) = 'object'): give it that check, or type it here so that an array cannot be passed as a value`,
+      )
     }
   }
   for (const trigger of catalogue.triggers) {
@@ -96,6 +110,19 @@ function renameInterfaces(source: string, tables: readonly string[]): string {
     names.set(generated, `${rowTypeName(table)}Table`)
   }
   return source.replace(new RegExp(`\\b(${[...names.keys()].join('|')})\\b`, 'g'), (name) => names.get(name)!)
+}
+
+/** Every constraint and unique index, whose name is what `pg` reports as `constraint` of a violation. */
+function constraintNames(catalogue: Catalogue): string {
+  const names = [
+    ...catalogue.constraints.map((constraint) => constraint.name),
+    ...catalogue.indexes.filter((index) => index.unique && index.constraint === null).map((index) => index.name),
+  ]
+  return `
+/** The name of every constraint and unique index: what \`err.constraint\` says of a violation (see \`isConstraintViolation\`). */
+export type ConstraintName =
+${[...new Set(names)].toSorted().map((name) => `  | ${JSON.stringify(name)}`).join('\n')};
+`
 }
 
 function idsAndRows(tables: readonly string[]): string {
@@ -143,7 +170,7 @@ async function render(db: Kysely<any>): Promise<string> {
     'import type { ColumnType } from "kysely";',
     'import type { ColumnType, Insertable, Selectable, Updateable } from "kysely";',
   )
-  return `${HEADER}\n${renameInterfaces(withRowImports, catalogue.tables).trim()}\n${idsAndRows(catalogue.tables)}`
+  return `${HEADER}\n${renameInterfaces(withRowImports, catalogue.tables).trim()}\n${idsAndRows(catalogue.tables)}${constraintNames(catalogue)}`
 }
 
 process.exit(await runGenerator({ file: OUT_FILE, script: 'codegen', what: 'types', render }, process.argv.slice(2)))

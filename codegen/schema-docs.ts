@@ -37,6 +37,7 @@ const CONSTRAINT_KINDS: Readonly<Record<Constraint['type'], string>> = {
   p: 'primary key',
   u: 'unique',
   x: 'exclusion',
+  t: 'unique at commit (constraint trigger)',
   c: 'check',
   f: 'foreign key',
 }
@@ -132,7 +133,7 @@ function tablesByDomain(catalogue: Catalogue): [string, string[]][] {
 
 /**
  * The Mermaid key markers of each column: PK, FK, UK (in a unique constraint,
- * a unique index, expressions included, or an exclusion constraint on `=` only).
+ * a unique index, expressions included, a uniqueness constraint trigger, or an exclusion constraint on `=` only).
  */
 function keyMarkers(table: TableInfo): Map<string, string[]> {
   const markers = new Map<string, string[]>()
@@ -147,7 +148,7 @@ function keyMarkers(table: TableInfo): Map<string, string[]> {
     const uniqueExclusion = constraint.type === 'x' && /^EXCLUDE USING \w+ \(.* WITH =\)/.test(constraint.definition) &&
       [...constraint.definition.matchAll(/ WITH (\S+?)[,)]/g)].every((operator) => operator[1] === '=')
     const marker =
-      constraint.type === 'p' ? 'PK' : constraint.type === 'f' ? 'FK' : constraint.type === 'u' || uniqueExclusion ? 'UK' : undefined
+      constraint.type === 'p' ? 'PK' : constraint.type === 'f' ? 'FK' : constraint.type === 'u' || constraint.type === 't' || uniqueExclusion ? 'UK' : undefined
     for (const column of marker === undefined ? [] : constraint.columns) {
       mark(column, marker!)
     }
@@ -223,7 +224,11 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
   const keys = [
     ...table.constraints
       .filter((constraint) => constraint.type !== 'f')
-      .map((constraint) => [code(constraint.name), CONSTRAINT_KINDS[constraint.type], code(constraint.definition)]),
+      .map((constraint) => [
+        code(constraint.name),
+        CONSTRAINT_KINDS[constraint.type],
+        code(constraint.type === 't' ? `${constraint.definition} ON (${constraint.columns.join(', ')})` : constraint.definition),
+      ]),
     ...table.indexes
       .filter((index) => index.unique && index.constraint === null)
       .map((index) => [

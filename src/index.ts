@@ -6,6 +6,7 @@ export { type ReportFormat, formatReport } from './audit/format-report.js'
 export type { PrimaryKeyRow } from './audit/primary-key-table.js'
 export type { Finding, RuleId } from './catalogue/v1-rules.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
+export { type ConstraintViolation, isConstraintViolation } from './db/constraint-violation.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
 export {
   DatabaseConnectionError,

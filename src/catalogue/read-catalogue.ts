@@ -16,8 +16,12 @@ export interface Column {
 export interface Constraint {
   readonly table: string
   readonly name: string
-  /** p primary key, f foreign key, u unique, c check, x exclusion. */
-  readonly type: 'p' | 'f' | 'u' | 'c' | 'x'
+  /**
+   * p primary key, f foreign key, u unique, c check, x exclusion, t constraint
+   * trigger (in V1, a uniqueness checked at commit).
+   */
+  readonly type: 'p' | 'f' | 'u' | 'c' | 'x' | 't'
+  /** The key columns; for a constraint trigger, its arguments, which name them by V1's convention. */
   readonly columns: readonly string[]
   readonly references: string | null
   /** The schema of the referenced table, for a foreign key; it may differ from the catalogue's. */
@@ -134,8 +138,12 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
     `.execute(db),
     sql<Constraint>`
       SELECT c.relname AS "table", con.conname AS name, con.contype AS type,
-             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
+             CASE WHEN con.contype = 't'
+               THEN ARRAY(SELECT arg FROM unnest(string_to_array(encode(tg.tgargs, 'escape'), '\\000')) WITH ORDINALITY AS a(arg, ord)
+                          WHERE arg <> '' ORDER BY ord)
+               ELSE ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)
+             END AS columns,
              ref.relname AS "references", ref_ns.nspname AS "referencedSchema",
              ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS "referencedColumns",
@@ -144,6 +152,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
       JOIN pg_class c ON c.oid = con.conrelid
       LEFT JOIN pg_class ref ON ref.oid = con.confrelid
       LEFT JOIN pg_namespace ref_ns ON ref_ns.oid = ref.relnamespace
+      LEFT JOIN pg_trigger tg ON tg.tgconstraint = con.oid AND con.contype = 't'
       WHERE ${inSchema('c')}
       ORDER BY c.relname, con.conname
     `.execute(db),

@@ -57,6 +57,8 @@ export const V1_PRIMARY_KEY = `uuid ${UUID_V7_FUNCTION}()`
 const UUID_DEFAULT = `${UUID_V7_FUNCTION}()`
 const TIMESTAMP_DEFAULT = 'CURRENT_TIMESTAMP'
 const TIMESTAMPTZ = /^timestamp(?:\(\d\))? with time zone$/
+/** V1's timestamps keep milliseconds, what a JavaScript `Date` holds, so that a value read can be sent back and match. */
+const TIMESTAMPTZ_MS = 'timestamp(3) with time zone'
 const TIMESTAMP_WITHOUT_TIME_ZONE = /^timestamp(?:\(\d\))? without time zone$/
 const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint'])
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
@@ -217,7 +219,7 @@ function checkSequences(catalogue: Catalogue): Finding[] {
     })
 }
 
-/** V1-02: timestamptz, CURRENT_TIMESTAMP, created_at, updated_at and its trigger. */
+/** V1-02: timestamptz(3), CURRENT_TIMESTAMP, created_at, updated_at and its trigger. */
 function checkTimestamps(t: TableContext): Finding[] {
   const findings: Finding[] = []
   const kind = t.spec?.kind
@@ -231,7 +233,16 @@ function checkTimestamps(t: TableContext): Finding[] {
           ? ` USING to_timestamp(${t.name(name)}) (divided by 1000 first if it counts milliseconds)`
           : ''
       findings.push(
-        t.finding('V1-02', { column: name }, `${name} is ${type}, not timestamptz`, `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(name)} TYPE timestamptz${using}`),
+        t.finding('V1-02', { column: name }, `${name} is ${type}, not timestamptz`, `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(name)} TYPE timestamptz(3)${using}`),
+      )
+    } else if (TIMESTAMPTZ.test(type) && type !== TIMESTAMPTZ_MS) {
+      findings.push(
+        t.finding(
+          'V1-02',
+          { column: name },
+          `${name} is ${type}: a JavaScript Date read from it holds only milliseconds, so sent back it does not match the stored value`,
+          `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(name)} TYPE timestamptz(3)`,
+        ),
       )
     }
     if (column.default !== null && column.default.match(NOW) !== null) {
@@ -252,7 +263,7 @@ function checkTimestamps(t: TableContext): Finding[] {
         'V1-02',
         { column: 'created_at' },
         `${t.table} has no created_at`,
-        `ALTER TABLE ${t.sql} ADD COLUMN created_at timestamptz NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}`,
+        `ALTER TABLE ${t.sql} ADD COLUMN created_at timestamptz(3) NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}`,
       ),
     )
   } else {
@@ -267,7 +278,7 @@ function checkTimestamps(t: TableContext): Finding[] {
         'V1-02',
         { column: 'updated_at' },
         `${t.table} has no updated_at, but its rows are updated (a ${kindName(t.spec!)} table in SCHEMA-V1.md)`,
-        `ALTER TABLE ${t.sql} ADD COLUMN updated_at timestamptz NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}; ${trigger}`,
+        `ALTER TABLE ${t.sql} ADD COLUMN updated_at timestamptz(3) NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}; ${trigger}`,
       ),
     )
   } else if (updated !== undefined && wantsUpdatedAt === false) {
@@ -333,7 +344,7 @@ function checkTimestampColumn(t: TableContext, column: Column): Finding[] {
     t.finding(
       'V1-02',
       { column: column.name },
-      `${column.name} ${problems.join(' and ')}; it must be timestamptz NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}`,
+      `${column.name} ${problems.join(' and ')}; it must be timestamptz(3) NOT NULL DEFAULT ${TIMESTAMP_DEFAULT}`,
       `ALTER TABLE ${t.sql} ${fixes.map((fix) => `ALTER COLUMN ${name} ${fix}`).join(', ')}`,
     ),
   ]
@@ -351,7 +362,7 @@ function checkSoftDelete(t: TableContext): Finding[] {
           'V1-03',
           { column: 'deleted_at' },
           `${t.table} has no deleted_at, but it is soft-deletable (SD) in SCHEMA-V1.md`,
-          `ALTER TABLE ${t.sql} ADD COLUMN deleted_at timestamptz NULL, and make its unique rules partial (WHERE deleted_at IS NULL)`,
+          `ALTER TABLE ${t.sql} ADD COLUMN deleted_at timestamptz(3) NULL, and make its unique rules partial (WHERE deleted_at IS NULL)`,
         ),
       )
     }
@@ -479,7 +490,7 @@ function checkNames(t: TableContext): Finding[] {
   for (const { name } of t.columns.filter((column) => !SNAKE_CASE.test(column.name))) {
     findings.push(t.finding('V1-07', { column: name }, `the column name ${name} is not snake_case`, snakeCase))
   }
-  const suffixes = { p: 'pkey', f: 'fkey', u: 'key', x: 'key', c: 'check' } as const
+  const suffixes = { p: 'pkey', f: 'fkey', u: 'key', x: 'key', t: 'key', c: 'check' } as const
   for (const constraint of t.constraints) {
     const expected = constraint.type === 'p' ? `${t.table}_pkey` : `${t.table}_${constraint.columns.join('_')}_${suffixes[constraint.type]}`
     if (constraint.name !== expected) {

@@ -25,9 +25,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('file_size_bytes', 'bigint')
     .addColumn('visibility', 'text', (col) => col.notNull().defaultTo('private'))
     .addColumn('status', 'text', (col) => col.notNull().defaultTo('uploaded'))
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('tracks_pkey', ['id'])
     .addForeignKeyConstraint('tracks_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('tracks_duration_ms_check', sql`duration_ms >= 0`)
@@ -63,9 +63,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('duration_ms', 'integer')
     .addColumn('checksum_sha256', 'text')
     .addColumn('created_by', 'uuid')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('track_versions_pkey', ['id'])
     .addForeignKeyConstraint('track_versions_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -108,8 +108,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('segment_duration_ms', 'integer')
     .addColumn('segment_count', 'integer')
     .addColumn('status', 'text', (col) => col.notNull().defaultTo('pending'))
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('hls_streams_pkey', ['id'])
     .addForeignKeyConstraint('hls_streams_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -147,13 +147,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('priority', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (col) => col.notNull().defaultTo(3))
-    .addColumn('run_after', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('run_after', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('locked_by', 'text')
-    .addColumn('locked_at', 'timestamptz')
+    .addColumn('locked_at', 'timestamptz(3)')
     .addColumn('last_error', 'text')
-    .addColumn('finished_at', 'timestamptz')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('finished_at', 'timestamptz(3)')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('hls_transcode_queue_pkey', ['id'])
     .addForeignKeyConstraint('hls_transcode_queue_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -204,7 +204,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('source', 'text', (col) => col.notNull().defaultTo('direct'))
     .addColumn('duration_played_ms', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('completed', 'boolean', (col) => col.notNull().defaultTo(false))
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_plays_pkey', ['id'])
     .addForeignKeyConstraint('track_plays_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -244,7 +244,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('bytes_transferred', 'bigint')
     .addColumn('device_type', 'text')
     .addColumn('country_code', 'text')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('playback_analytics_pkey', ['id'])
     .addForeignKeyConstraint('playback_analytics_track_play_id_fkey', ['track_play_id'], 'track_plays', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -285,7 +285,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('reason', 'text')
     .addColumn('playback_position_ms', 'integer')
     .addColumn('buffer_level_ms', 'integer')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('bitrate_adaptation_logs_pkey', ['id'])
     .addForeignKeyConstraint(
       'bitrate_adaptation_logs_track_play_id_fkey',
@@ -323,7 +323,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('user_id', 'uuid', (col) => col.notNull())
     .addColumn('track_id', 'uuid', (col) => col.notNull())
     .addColumn('progress_ms', 'integer', (col) => col.notNull().defaultTo(0))
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_history_pkey', ['id'])
     .addForeignKeyConstraint('track_history_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -346,7 +346,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
     .addColumn('user_id', 'uuid', (col) => col.notNull())
     .addColumn('track_id', 'uuid', (col) => col.notNull())
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_likes_pkey', ['id'])
     .addUniqueConstraint('track_likes_user_id_track_id_key', ['user_id', 'track_id'])
     .addForeignKeyConstraint('track_likes_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
@@ -363,7 +363,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('track_id', 'uuid', (col) => col.notNull())
     .addColumn('user_id', 'uuid', (col) => col.notNull())
     .addColumn('channel', 'text', (col) => col.notNull())
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_shares_pkey', ['id'])
     .addForeignKeyConstraint('track_shares_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -384,9 +384,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('parent_id', 'uuid')
     .addColumn('body', 'text', (col) => col.notNull())
     .addColumn('position_ms', 'integer')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('track_comments_pkey', ['id'])
     .addForeignKeyConstraint('track_comments_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),

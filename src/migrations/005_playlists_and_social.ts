@@ -5,13 +5,19 @@ import { type Kysely, sql } from 'kysely'
  * from `track_plays.playlist_id` (the playlist a track was played from), which
  * could not exist before `playlists` did.
  *
- * An entry's `position` is unique among a playlist's live entries. That rule is
- * an exclusion constraint rather than a unique index because only a constraint
- * can be DEFERRABLE: checked at the end of each statement, a single UPDATE can
- * permute every position of a playlist, and after
- * `SET CONSTRAINTS playlist_tracks_playlist_id_position_key DEFERRED` a
- * reorder may take several statements, checked at commit. A clash is reported
- * with SQLSTATE 23P01 (exclusion_violation), not 23505.
+ * An entry's `position` is unique among a playlist's live entries, checked at
+ * commit by the constraint trigger `playlist_tracks_playlist_id_position_key`
+ * rather than by a unique index: a unique index is checked row by row, so a
+ * reorder written the obvious way (one UPDATE per entry, or `position + 1` over
+ * a range) would clash with itself halfway, and a deferrable unique or
+ * exclusion constraint cannot be an `ON CONFLICT` arbiter, which breaks every
+ * `INSERT ... ON CONFLICT DO NOTHING` on the table. A clash left at commit is
+ * raised as a unique violation (23505) naming that constraint. Every statement
+ * that adds, moves or removes entries also sets the playlist's `updated_at`:
+ * it locks the playlist row until commit, so concurrent writers of one
+ * playlist take turns and each one's check sees the other's entries (under
+ * REPEATABLE READ the second gets a serialization failure instead), and the
+ * playlist's `updated_at` says when its contents last changed.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -22,9 +28,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('description', 'text')
     .addColumn('visibility', 'text', (col) => col.notNull().defaultTo('private'))
     .addColumn('cover_image_key', 'text')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('playlists_pkey', ['id'])
     .addForeignKeyConstraint('playlists_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('playlists_visibility_check', sql`visibility IN ('public', 'unlisted', 'private')`)
@@ -53,9 +59,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('track_id', 'uuid', (col) => col.notNull())
     .addColumn('position', 'integer', (col) => col.notNull())
     .addColumn('added_by', 'uuid')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('playlist_tracks_pkey', ['id'])
     .addForeignKeyConstraint('playlist_tracks_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -68,11 +74,88 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .addCheckConstraint('playlist_tracks_position_check', sql`position >= 0`)
     .execute()
-  // Also serves "a playlist's live entries in order".
+  // A playlist's live entries in order; also what the position check looks up.
+  await db.schema
+    .createIndex('playlist_tracks_playlist_id_position_idx')
+    .on('playlist_tracks')
+    .columns(['playlist_id', 'position'])
+    .where(sql.ref('deleted_at'), 'is', null)
+    .execute()
   await sql`
-    ALTER TABLE playlist_tracks ADD CONSTRAINT playlist_tracks_playlist_id_position_key
-    EXCLUDE USING btree (playlist_id WITH =, position WITH =) WHERE (deleted_at IS NULL)
-    DEFERRABLE INITIALLY IMMEDIATE
+    CREATE FUNCTION playlist_tracks_check_position() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      clash record;
+    BEGIN
+      SELECT entry.playlist_id, entry.position INTO clash
+      FROM playlist_tracks entry
+      WHERE entry.id = NEW.id AND entry.deleted_at IS NULL
+        AND EXISTS (
+          SELECT 1 FROM playlist_tracks other
+          WHERE other.playlist_id = entry.playlist_id AND other.position = entry.position
+            AND other.deleted_at IS NULL AND other.id <> entry.id
+        );
+      IF FOUND THEN
+        RAISE EXCEPTION 'duplicate key value violates unique constraint "%"', TG_NAME
+          USING ERRCODE = 'unique_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, SCHEMA = TG_TABLE_SCHEMA,
+                DETAIL = format('Key (%s)=(%s, %s) already exists.', array_to_string(TG_ARGV, ', '), clash.playlist_id, clash.position);
+      END IF;
+      RETURN NULL;
+    END
+    $$
+  `.execute(db)
+  await sql`
+    COMMENT ON FUNCTION playlist_tracks_check_position() IS
+      'Constraint trigger function: a live entry''s position is unique in its playlist, checked at commit (SQLSTATE 23505); its arguments name the key'
+  `.execute(db)
+  // The row as it is at commit, not as the event saw it: a reorder may move an entry twice.
+  await sql`
+    CREATE CONSTRAINT TRIGGER playlist_tracks_playlist_id_position_key
+    AFTER INSERT OR UPDATE OF playlist_id, position, deleted_at ON playlist_tracks
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION playlist_tracks_check_position('playlist_id', 'position')
+  `.execute(db)
+  await sql`
+    CREATE FUNCTION playlist_tracks_touch_playlists() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP WHERE id IN (SELECT playlist_id FROM new_entries);
+      ELSIF TG_OP = 'DELETE' THEN
+        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP WHERE id IN (SELECT playlist_id FROM old_entries);
+      ELSE
+        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP
+        WHERE id IN (
+          SELECT unnest(ARRAY[old_entry.playlist_id, new_entry.playlist_id])
+          FROM old_entries old_entry JOIN new_entries new_entry USING (id)
+          WHERE (old_entry.playlist_id, old_entry.position, old_entry.deleted_at)
+            IS DISTINCT FROM (new_entry.playlist_id, new_entry.position, new_entry.deleted_at)
+        );
+      END IF;
+      RETURN NULL;
+    END
+    $$
+  `.execute(db)
+  await sql`
+    COMMENT ON FUNCTION playlist_tracks_touch_playlists() IS
+      'Statement trigger function: sets updated_at of the playlists whose entries a statement added, moved or removed, which also locks them until commit'
+  `.execute(db)
+  await sql`
+    CREATE TRIGGER playlist_tracks_touch_playlists_on_insert AFTER INSERT ON playlist_tracks
+    REFERENCING NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION playlist_tracks_touch_playlists()
+  `.execute(db)
+  await sql`
+    CREATE TRIGGER playlist_tracks_touch_playlists_on_update AFTER UPDATE ON playlist_tracks
+    REFERENCING OLD TABLE AS old_entries NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION playlist_tracks_touch_playlists()
+  `.execute(db)
+  await sql`
+    CREATE TRIGGER playlist_tracks_touch_playlists_on_delete AFTER DELETE ON playlist_tracks
+    REFERENCING OLD TABLE AS old_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION playlist_tracks_touch_playlists()
   `.execute(db)
   // Not partial, so that the cascade from `playlists` can use it.
   await db.schema.createIndex('playlist_tracks_playlist_id_idx').on('playlist_tracks').column('playlist_id').execute()
@@ -90,9 +173,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('user_id', 'uuid', (col) => col.notNull())
     .addColumn('role', 'text', (col) => col.notNull().defaultTo('editor'))
     .addColumn('invited_by', 'uuid')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .addColumn('deleted_at', 'timestamptz')
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('playlist_collaborators_pkey', ['id'])
     .addForeignKeyConstraint('playlist_collaborators_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -138,7 +221,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (col) => col.notNull().defaultTo(sql`gen_uuid_v7()`))
     .addColumn('playlist_id', 'uuid', (col) => col.notNull())
     .addColumn('user_id', 'uuid', (col) => col.notNull())
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('playlist_follows_pkey', ['id'])
     .addUniqueConstraint('playlist_follows_playlist_id_user_id_key', ['playlist_id', 'user_id'])
     .addForeignKeyConstraint('playlist_follows_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
@@ -155,6 +238,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('playlist_follows').execute()
   await db.schema.dropTable('playlist_collaborators').execute()
   await db.schema.dropTable('playlist_tracks').execute()
+  await sql`DROP FUNCTION playlist_tracks_touch_playlists()`.execute(db)
+  await sql`DROP FUNCTION playlist_tracks_check_position()`.execute(db)
   await db.schema.alterTable('track_plays').dropConstraint('track_plays_playlist_id_fkey').execute()
   await db.schema.dropTable('playlists').execute()
 }

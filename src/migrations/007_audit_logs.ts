@@ -16,7 +16,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('metadata', 'jsonb', (col) => col.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('ip_address', sql`inet`)
     .addColumn('user_agent', 'text')
-    .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('audit_logs_pkey', ['id'])
     .addForeignKeyConstraint('audit_logs_actor_id_fkey', ['actor_id'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('audit_logs_metadata_check', sql`jsonb_typeof(metadata) = 'object'`)

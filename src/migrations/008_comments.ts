@@ -240,10 +240,10 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   playlist_tracks: {
     table:
-      'One entry of a playlist: a track at a position; a track may appear more than once. Positions are unique among the live entries by a deferrable exclusion constraint (a clash is SQLSTATE 23P01), so a reorder fits in one transaction.',
+      'One entry of a playlist: a track at a position; a track may appear more than once. Adding, moving or removing entries sets the playlist\'s updated_at.',
     columns: {
       position:
-        'Order of the entry in the playlist (>= 0, gaps allowed), unique among live entries (playlist_tracks_playlist_id_position_key). Reorder in one UPDATE, or after SET CONSTRAINTS playlist_tracks_playlist_id_position_key DEFERRED.',
+        'Order of the entry in the playlist (>= 0, gaps allowed), unique among live entries, checked at commit (playlist_tracks_playlist_id_position_key, SQLSTATE 23505): a reorder may take any number of statements.',
       added_by: 'Who added the entry, the owner or a collaborator; NULL once that account is erased (SET NULL).',
       deleted_at: 'Soft delete: when the entry was removed from the playlist; NULL while it is live. A removed entry frees its position.',
     },
@@ -282,7 +282,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
       action: 'What was done: a short machine-readable name chosen by the backend.',
       resource_type: 'The kind of resource acted on, e.g. a table name; NULL when the action is on no resource.',
       resource_id: 'The id of the resource acted on. No foreign key, on purpose: the trail outlives the row it describes.',
-      metadata: 'Details of the action: a JSON object (checked), empty by default. Never raw tokens or passwords.',
+      metadata: 'Details of the action: a JSON object (checked), empty by default; written as an object or as JSON text. Never raw tokens or passwords.',
     },
   },
 }

@@ -69,7 +69,7 @@ interface ColumnInfo {
   /** The table that a single-column foreign key on this column refers to. */
   readonly references: string | null
   readonly closedSet: readonly string[] | null
-  /** Part of a unique key (or exclusion constraint) besides the primary key. */
+  /** Part of a unique key (or exclusion constraint, or uniqueness constraint trigger) besides the primary key. */
   readonly unique: boolean
 }
 
@@ -511,7 +511,7 @@ function tableInfo(catalogue: Catalogue, table: string): TableInfo {
       .map((constraint) => [constraint.columns[0]!, constraint.references!]),
   )
   const uniqueKeys = [
-    ...constraints.filter((constraint) => constraint.type === 'u' || constraint.type === 'x').map((constraint) => constraint.columns),
+    ...constraints.filter((constraint) => constraint.type === 'u' || constraint.type === 'x' || constraint.type === 't').map((constraint) => constraint.columns),
     ...catalogue.indexes
       .filter((index) => index.table === table && index.unique && index.constraint === null)
       .map((index) => index.keyColumns.filter((name) => name !== null)),

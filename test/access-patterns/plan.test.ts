@@ -10,7 +10,7 @@ const bitmapPlan: PlanNode = {
         {
           'Node Type': 'Bitmap Heap Scan',
           'Relation Name': 'playlist_tracks',
-          Plans: [{ 'Node Type': 'Bitmap Index Scan', 'Index Name': 'playlist_tracks_playlist_id_position_key' }],
+          Plans: [{ 'Node Type': 'Bitmap Index Scan', 'Index Name': 'playlist_tracks_playlist_id_position_idx' }],
         },
         { 'Node Type': 'Seq Scan', 'Relation Name': 'roles' },
       ],
@@ -29,7 +29,7 @@ describe('access patterns: plan checks', () => {
   })
 
   it('should accept a bitmap index scan of the index, and a sequential scan of a small table', () => {
-    const expectation = { indexes: ['playlist_tracks_playlist_id_position_key'], noSeqScanOn: bigTables }
+    const expectation = { indexes: ['playlist_tracks_playlist_id_position_idx'], noSeqScanOn: bigTables }
     expect(planProblems(bitmapPlan, expectation)).to.deep.equal([])
   })
 
@@ -56,7 +56,7 @@ describe('access patterns: plan checks', () => {
         'Sort',
         '  Nested Loop',
         '    Bitmap Heap Scan on playlist_tracks',
-        '      Bitmap Index Scan using playlist_tracks_playlist_id_position_key',
+        '      Bitmap Index Scan using playlist_tracks_playlist_id_position_idx',
         '    Seq Scan on roles',
       ].join('\n'),
     )

@@ -12,7 +12,7 @@ const entryRow = (entryId: PlaylistTrackId, position: number, name: KnownTrackNa
 export const playlistPatterns: readonly AccessPattern[] = [
   read({
     should: "list a playlist's live entries in position order with their live tracks",
-    indexes: ['playlist_tracks_playlist_id_position_key', 'tracks_pkey'],
+    indexes: ['playlist_tracks_playlist_id_position_idx', 'tracks_pkey'],
     query: (db) =>
       db
         .selectFrom('playlist_tracks')

@@ -47,13 +47,15 @@ describe('audit', () => {
       expect(report.primaryKeys.find((row) => row.table === 'rooms')?.domain).to.equal('Chat (Legacy)')
     })
 
-    it('should report under V1-02 the now() defaults and the timestamps without time zone, and nothing else (section 2.3.1)', () => {
+    it('should report under V1-02 the now() defaults, the timestamps without time zone (section 2.3.1) and the microseconds, and nothing else', () => {
       const v1_02 = report.findings.filter((finding) => finding.rule === 'V1-02')
       const nowDefaults = v1_02.filter((finding) => finding.message.includes('defaults to now()'))
       const withoutTimeZone = v1_02.filter((finding) => finding.message.includes('is timestamp without time zone'))
+      const microseconds = v1_02.filter((finding) => finding.message.includes('holds only milliseconds'))
       expect([...new Set(nowDefaults.map((finding) => finding.table))]).to.have.members([...lab.nowDefaultTables])
       expect([...new Set(withoutTimeZone.map((finding) => finding.table))]).to.have.members([...lab.timestampTables])
-      expect(nowDefaults.length + withoutTimeZone.length).to.equal(v1_02.length)
+      expect(microseconds.map((finding) => `${finding.table}.${finding.column}`)).to.have.members([...lab.microsecondColumns])
+      expect(nowDefaults.length + withoutTimeZone.length + microseconds.length).to.equal(v1_02.length)
     })
 
     it('should report under V1-03 the soft-deletable tables without deleted_at, playlist_tracks among them (section 2.3.2)', () => {
@@ -131,6 +133,7 @@ describe('audit', () => {
       expect(report.findings.map(({ rule, table, column, constraint }) => ({ rule, table, column, constraint }))).to.deep.equal([
         { rule: 'V1-01', table: 'events', column: undefined, constraint: 'events_pkey' },
         { rule: 'V1-01', table: 'things', column: 'id', constraint: undefined },
+        { rule: 'V1-02', table: 'events', column: 'created_at', constraint: undefined },
         { rule: 'V1-02', table: 'things', column: 'created_at', constraint: undefined },
         { rule: 'V1-02', table: 'things', column: 'created_at', constraint: undefined },
       ])

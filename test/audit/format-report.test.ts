@@ -56,7 +56,7 @@ describe('audit', () => {
       expect(rows).to.have.lengthOf(17)
       expect(rows).to.include('| **Auth** | `refresh_tokens` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(rows).to.include('| **Chat (Legacy)** | `rooms` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
-      expect(lastLine(markdown)).to.equal(`**Total:** ${lab.summary.findings} findings in 18 of 23 tables of schema public (V1-01: 25, V1-02: 30, V1-03: 4, V1-04: 35)`)
+      expect(lastLine(markdown)).to.equal(`**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 35)`)
     })
 
     it('should write text with the findings grouped by rule, the primary-key table and a one-line total', () => {
@@ -64,7 +64,7 @@ describe('audit', () => {
       const lines = text.trimEnd().split('\n')
       expect(lines.filter((line) => /^V1-\d\d /.test(line))).to.deep.equal([
         'V1-01 UUID keys: 25 findings',
-        'V1-02 Timestamps: 30 findings',
+        'V1-02 Timestamps: 74 findings',
         'V1-03 Soft delete: 4 findings',
         'V1-04 Explicit ON DELETE: 35 findings',
       ])
@@ -72,7 +72,7 @@ describe('audit', () => {
       expect(lines.find((line) => line.startsWith('  Domain'))).to.match(/^ {2}Domain +Table +Current PK +Target V1 PK$/)
       expect(lines).to.include('  Auth           refresh_tokens             bigint (sequence)  uuid gen_uuid_v7()')
       expect(lines.filter((line) => line.startsWith('Total: '))).to.deep.equal([lastLine(text)])
-      expect(lastLine(text)).to.equal('Total: 94 findings in 18 of 23 tables of schema public (V1-01: 25, V1-02: 30, V1-03: 4, V1-04: 35)')
+      expect(lastLine(text)).to.equal('Total: 138 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 35)')
     })
 
     it('should say so in one line of each format when there is nothing to report', () => {

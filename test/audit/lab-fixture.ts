@@ -18,6 +18,11 @@ export interface LabFixture {
   readonly nowDefaultTables: readonly string[]
   /** 2.3.1: the tables whose points in time are `timestamp without time zone`. */
   readonly timestampTables: readonly string[]
+  /**
+   * Every `timestamptz` column, as `table.column`: it keeps microseconds, which
+   * V1 does not (a JavaScript Date holds milliseconds), so V1-02 reports each.
+   */
+  readonly microsecondColumns: readonly string[]
   /** 2.3.2: the user-managed tables that lack deleted_at. */
   readonly missingDeletedAt: readonly string[]
   /** 2.3.3: the foreign keys with no ON DELETE (all those of the bigint tables), by constraint name. */
@@ -76,7 +81,8 @@ export async function readLabFixture(): Promise<LabFixture> {
   }
 
   const bigintTables = new Set(bigintKeys.map((key) => key.table))
-  const foreignKeys = [...text.matchAll(/^CREATE TABLE public\.(\w+) \(([\s\S]*?)^\);/gm)].flatMap(([, table, body]) =>
+  const bodies = [...text.matchAll(/^CREATE TABLE public\.(\w+) \(([\s\S]*?)^\);/gm)]
+  const foreignKeys = bodies.flatMap(([, table, body]) =>
     bigintTables.has(table!) ? [...body!.matchAll(/CONSTRAINT (\w+) FOREIGN KEY/g)].map((match) => match[1]!) : [],
   )
   const softDelete = section('Soft delete applied inconsistently', 'Having it:')
@@ -93,6 +99,7 @@ export async function readLabFixture(): Promise<LabFixture> {
     ),
     nowDefaultTables: tablesIn(section('DEFAULT now() (every defaulted timestamp of the table):', 'DEFAULT CURRENT_TIMESTAMP: every other table')),
     timestampTables: counted(tablesIn(section('Not standardised on TIMESTAMPTZ', 'Every other point in time')), /of these (\d+) tables/),
+    microsecondColumns: bodies.flatMap(([, table, body]) => [...body!.matchAll(/^\s+(\w+)\s+timestamptz\b/gm)].map((match) => `${table}.${match[1]}`)),
     missingDeletedAt: tablesIn(softDelete).filter((table) => !tablesIn(havingIt).includes(table)),
     foreignKeysWithoutOnDelete: counted(foreignKeys, /ALL (\d+) foreign keys declared by the/),
     onDeleteExample: /(\w+\.\w+) \(the audit's User -> RefreshToken example\)/.exec(header)?.[1] ?? '',

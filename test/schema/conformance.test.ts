@@ -40,8 +40,13 @@ describe('V1 conformance', () => {
       expect(catalogue.tables).to.have.lengthOf(26)
     })
 
-    it('should create only the UUIDv7 and updated_at functions, and no sequence (V1-01, V1-02)', () => {
-      expect(catalogue.functions.map((fn) => fn.name)).to.deep.equal(['gen_uuid_v7', 'set_updated_at'])
+    it('should create only the UUIDv7, updated_at and playlist position functions, and no sequence (V1-01, V1-02)', () => {
+      expect(catalogue.functions.map((fn) => fn.name)).to.deep.equal([
+        'gen_uuid_v7',
+        'playlist_tracks_check_position',
+        'playlist_tracks_touch_playlists',
+        'set_updated_at',
+      ])
       expect(catalogue.sequences).to.deep.equal([])
     })
 
@@ -113,11 +118,11 @@ describe('V1 conformance', () => {
     const scratch = useTestDatabase()
     const base = (table: string) => sql.raw(`
       id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT ${table}_pkey PRIMARY KEY,
-      created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP`)
+      created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP`)
     const brokenTables: Readonly<Record<RuleId, [table: string, definition: string]>> = {
-      'V1-01': ['bad_serials', 'id bigserial CONSTRAINT bad_serials_pkey PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP'],
+      'V1-01': ['bad_serials', 'id bigserial CONSTRAINT bad_serials_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP'],
       'V1-02': ['bad_times', 'id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT bad_times_pkey PRIMARY KEY, created_at timestamp DEFAULT now()'],
-      'V1-03': ['bad_soft_deletes', 'BASE, deleted_at timestamptz, name text, CONSTRAINT bad_soft_deletes_name_key UNIQUE (name)'],
+      'V1-03': ['bad_soft_deletes', 'BASE, deleted_at timestamptz(3), name text, CONSTRAINT bad_soft_deletes_name_key UNIQUE (name)'],
       'V1-04': ['bad_references', 'BASE, user_id uuid CONSTRAINT bad_references_user_id_fkey REFERENCES users (id)'],
       'V1-05': ['bad_unindexed', 'BASE, user_id uuid NOT NULL CONSTRAINT bad_unindexed_user_id_fkey REFERENCES users (id) ON DELETE CASCADE'],
       'V1-06': ['bad_cross_schema', 'BASE, thing_id uuid CONSTRAINT bad_cross_schema_thing_id_fkey REFERENCES elsewhere.things (id) ON DELETE CASCADE'],
@@ -130,7 +135,8 @@ describe('V1 conformance', () => {
     before(async () => {
       await sql`CREATE SCHEMA elsewhere`.execute(scratch.db)
       await sql`CREATE TABLE elsewhere.things (id uuid PRIMARY KEY)`.execute(scratch.db)
-      await sql`CREATE TABLE bad_uuid_defaults (id uuid NOT NULL DEFAULT gen_random_uuid() CONSTRAINT bad_uuid_defaults_pkey PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(scratch.db)
+      await sql`CREATE TABLE bad_uuid_defaults (id uuid NOT NULL DEFAULT gen_random_uuid() CONSTRAINT bad_uuid_defaults_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(scratch.db)
+      await sql`CREATE TABLE bad_precision (${base('bad_precision')}, played_at timestamptz NOT NULL)`.execute(scratch.db)
       for (const [table, definition] of Object.values(brokenTables)) {
         const columns = definition.startsWith('BASE') ? sql`${base(table)}${sql.raw(definition.slice(4))}` : sql.raw(definition)
         await sql`CREATE TABLE ${sql.table(table)} (${columns})`.execute(scratch.db)
@@ -144,6 +150,19 @@ describe('V1 conformance', () => {
         expect(found.filter((finding) => finding.rule === rule && finding.table === table)).not.to.be.empty
       })
     }
+
+    it('should report V1-02 on a timestamptz that keeps microseconds, which a Date read back does not match', () => {
+      expect(found.filter((finding) => finding.table === 'bad_precision')).to.deep.equal([
+        {
+          rule: 'V1-02',
+          table: 'bad_precision',
+          column: 'played_at',
+          message:
+            'played_at is timestamp with time zone: a JavaScript Date read from it holds only milliseconds, so sent back it does not match the stored value',
+          fix: 'ALTER TABLE bad_precision ALTER COLUMN played_at TYPE timestamptz(3)',
+        },
+      ])
+    })
 
     it('should report V1-01 on a uuid key defaulted to another function than gen_uuid_v7()', () => {
       expect(found.filter((finding) => finding.table === 'bad_uuid_defaults')).to.deep.equal([

@@ -1,5 +1,17 @@
 import type { Kysely } from 'kysely'
-import type { Database, NewTrack, NewUser, PlaylistId, TrackId, User, UserId, UserUpdate } from '../../src/index.js'
+import {
+  type ConstraintName,
+  type Database,
+  type JsonObject,
+  type NewTrack,
+  type NewUser,
+  type PlaylistId,
+  type TrackId,
+  type User,
+  type UserId,
+  type UserUpdate,
+  isConstraintViolation,
+} from '../../src/index.js'
 import type { Equals, Expect } from './assert.js'
 
 declare const db: Kysely<Database>
@@ -91,13 +103,26 @@ await db
   })
   .execute()
 
+// ... or JSON text, as kysely-codegen users write it; either way a select gives the parsed object.
+const { metadata } = await db
+  .insertInto('audit_logs')
+  .values({ action: 'track.shared', metadata: JSON.stringify({ track: song.id }) })
+  .returning('metadata')
+  .executeTakeFirstOrThrow()
+await db.updateTable('audit_logs').set({ metadata: JSON.stringify({ redacted: true }) }).execute()
+export type JsonChecks = Expect<Equals<typeof metadata, JsonObject>>
+
+// A violation is told apart by a constraint name the schema has.
+const isDuplicateEmail = (error: unknown): boolean => isConstraintViolation(error, 'users_email_key')
+export type ConstraintNameChecks = Expect<Equals<Extract<ConstraintName, 'users_email_key'>, 'users_email_key'>>
+
 // The row aliases serve as ordinary function types.
 const profile = (user: User): { id: UserId; name: string } => ({ id: user.id, name: user.display_name ?? user.username })
 const newUser: NewUser = { username: 'grace', email: 'grace@example.com', password_hash: 'h', display_name: 'Grace' }
 const verified: UserUpdate = { email_verified_at: new Date(), display_name: null }
 const grace = await db.insertInto('users').values(newUser).returningAll().executeTakeFirstOrThrow()
 await db.updateTable('users').set(verified).where('id', '=', grace.id).execute()
-console.log(everyone.map(profile), profile(grace), createdAt, size)
+console.log(everyone.map(profile), profile(grace), createdAt, size, isDuplicateEmail)
 
 // An id from outside becomes a UserId with `as` at the boundary, and is then accepted like any other.
 const userIdFrom = (param: string): UserId => param as UserId

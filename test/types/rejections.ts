@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database, NewTrack, NewUser, Track, TrackId, UserId } from '../../src/index.js'
+import { type Database, type NewTrack, type NewUser, type Track, type TrackId, type UserId, isConstraintViolation } from '../../src/index.js'
 
 declare const db: Kysely<Database>
 declare const userId: UserId
@@ -98,11 +98,15 @@ await db.updateTable('users').set({ created_at: new Date() }).where('id', '=', u
 // @ts-expect-error
 await db.updateTable('users').set({ updated_at: new Date() }).where('id', '=', userId).execute()
 
-// audit_logs.metadata is a JSON object (its CHECK says so; pg would send an array as a PostgreSQL array).
+// audit_logs.metadata is a JSON object or JSON text (its CHECK says object; pg would send an array as a PostgreSQL array).
 // @ts-expect-error
 await db.insertInto('audit_logs').values({ action: 'login', metadata: [1, 2] }).execute()
 // @ts-expect-error
-await db.insertInto('audit_logs').values({ action: 'login', metadata: 'text' }).execute()
+await db.updateTable('audit_logs').set({ metadata: 42 }).execute()
+
+// A constraint the schema does not have is not a name to test a violation against.
+// @ts-expect-error
+isConstraintViolation(new Error('boom'), 'users_email_kye')
 
 // created_at is a Date, not a string.
 // @ts-expect-error
