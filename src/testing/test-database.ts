@@ -72,6 +72,18 @@ export async function createTestDatabase({ migrated = true }: CreateTestDatabase
   }
 }
 
+/**
+ * Finds or starts the {@link testServer} and builds its migrated template now,
+ * so that {@link createTestDatabase} has only the copy left to make. Never
+ * throws: a failure is thrown by the next `createTestDatabase()`, which asks
+ * for the same server and template.
+ */
+export async function prepareTestDatabases(): Promise<void> {
+  await testServer()
+    .then((server) => migratedTemplate(server.url))
+    .catch(() => {})
+}
+
 function adminPoolOf(serverUrl: string): pg.Pool {
   let pool = adminPools.get(serverUrl)
   if (pool === undefined) {

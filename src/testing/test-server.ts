@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -58,7 +59,7 @@ async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     parseDatabaseUrl(url)
     return { kind: 'url', url, description: `TEST_DATABASE_URL ${redactDatabaseUrl(url)}`, stop: async () => {} }
   }
-  if (await containerRuntimeAnswers()) {
+  if (await containerRuntimeAnswers(env)) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
     const container = await new PostgreSqlContainer('postgres:17-alpine').start()
     return {
@@ -105,7 +106,16 @@ async function clusterParent(): Promise<string> {
   }
 }
 
-async function containerRuntimeAnswers(): Promise<boolean> {
+/**
+ * Whether a container runtime answers, asked through testcontainers when it is
+ * installed. Importing it takes ~0.4 s, so it is not imported where it could
+ * find no runtime: none of the places its strategies (testcontainers 11) look
+ * at exists.
+ */
+async function containerRuntimeAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (!hasContainerRuntimeHint(env)) {
+    return false
+  }
   try {
     const { getContainerRuntimeClient } = await import('testcontainers')
     await getContainerRuntimeClient()
@@ -113,4 +123,20 @@ async function containerRuntimeAnswers(): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+/** DOCKER_HOST, ~/.testcontainers.properties, a Docker socket, or Windows, where its named pipe may be. */
+function hasContainerRuntimeHint(env: NodeJS.ProcessEnv): boolean {
+  if (env.DOCKER_HOST || process.platform === 'win32') {
+    return true
+  }
+  const home = os.homedir()
+  return [
+    path.join(home, '.testcontainers.properties'),
+    '/var/run/docker.sock',
+    ...(env.XDG_RUNTIME_DIR === undefined ? [] : [path.join(env.XDG_RUNTIME_DIR, 'docker.sock')]),
+    path.join(home, '.docker', 'run', 'docker.sock'),
+    path.join(home, '.docker', 'desktop', 'docker.sock'),
+    path.join('/run', 'user', String(os.userInfo().uid), 'docker.sock'),
+  ].some((candidate) => existsSync(candidate))
 }

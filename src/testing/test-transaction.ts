@@ -7,6 +7,7 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  SelectQueryNode,
 } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../../codegen/database.js'
@@ -27,6 +28,12 @@ export interface TestTransaction {
  * a time on the one connection, and their isolation level and access mode are
  * those of the outer transaction.
  *
+ * What the database checks at commit (a `DEFERRABLE INITIALLY DEFERRED`
+ * constraint, such as the uniqueness of playlist positions) is checked where
+ * the code under test would commit: when its outermost transaction commits, and
+ * after each statement it runs outside a transaction. A violation is thrown
+ * there, and a transaction that fails to commit is rolled back to its savepoint.
+ *
  * @example
  * let test: TestTransaction
  * beforeEach(async () => { test = await startTestTransaction(database.db) })
@@ -37,10 +44,11 @@ export interface TestTransaction {
  */
 export async function startTestTransaction(db: Kysely<Database>): Promise<TestTransaction> {
   const outer = await db.startTransaction().execute()
+  const deferred = deferredConstraintsOf(db, outer)
   const inner = new Kysely<Database>({
     dialect: {
       createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new SavepointDriver(outer),
+      createDriver: () => new SavepointDriver(outer, deferred),
       createIntrospector: (kysely) => new PostgresIntrospector(kysely),
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
@@ -48,16 +56,57 @@ export async function startTestTransaction(db: Kysely<Database>): Promise<TestTr
   return { db: inner, rollback: () => outer.rollback().execute() }
 }
 
+const deferredConstraints = new WeakMap<Kysely<Database>, Promise<string[]>>()
+
+/** The constraints of `db` that are checked at commit unless told otherwise, as `SET CONSTRAINTS` names them; read once per `db`. */
+function deferredConstraintsOf(db: Kysely<Database>, outer: ControlledTransaction<Database>): Promise<string[]> {
+  let names = deferredConstraints.get(db)
+  if (names === undefined) {
+    names = outer
+      .getExecutor()
+      .executeQuery<{ name: string }>(
+        CompiledQuery.raw(
+          `SELECT format('%I.%I', n.nspname, c.conname) AS name FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.condeferred ORDER BY 1`,
+        ),
+      )
+      .then(({ rows }) => rows.map((row) => row.name))
+    deferredConstraints.set(db, names)
+    names.catch(() => deferredConstraints.delete(db))
+  }
+  return names
+}
+
 /** Runs every query on the connection of `outer`, and every transaction as a savepoint of it. */
 class SavepointDriver implements Driver {
   readonly #connection: DatabaseConnection
+  readonly #outer: ControlledTransaction<Database>
+  readonly #deferred: Promise<string[]>
   #depth = 0
 
-  constructor(outer: ControlledTransaction<Database>) {
+  constructor(outer: ControlledTransaction<Database>, deferred: Promise<string[]>) {
     const executor = outer.getExecutor()
+    this.#outer = outer
+    this.#deferred = deferred
     this.#connection = {
-      executeQuery: <R>(query: CompiledQuery) => executor.executeQuery(query as CompiledQuery<R>),
+      executeQuery: async <R>(query: CompiledQuery) => {
+        const result = await executor.executeQuery(query as CompiledQuery<R>)
+        // Outside a transaction of the code under test, a statement would commit on its own.
+        if (this.#depth === 0 && !SelectQueryNode.is(query.query)) {
+          await this.#checkDeferred()
+        }
+        return result
+      },
       streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => executor.stream(query as CompiledQuery<R>, chunkSize ?? 100),
+    }
+  }
+
+  /** Checks now what a commit would check, then defers those constraints again, as a new transaction would. */
+  async #checkDeferred(): Promise<void> {
+    const names = await this.#deferred
+    if (names.length > 0) {
+      const executor = this.#outer.getExecutor()
+      await executor.executeQuery(CompiledQuery.raw('SET CONSTRAINTS ALL IMMEDIATE'))
+      await executor.executeQuery(CompiledQuery.raw(`SET CONSTRAINTS ${names.join(', ')} DEFERRED`))
     }
   }
 
@@ -72,6 +121,10 @@ class SavepointDriver implements Driver {
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#depth === 1) {
+      // The code under test commits here; on failure, Kysely rolls the transaction back.
+      await this.#checkDeferred()
+    }
     await this.releaseSavepoint(connection, transactionSavepoint(this.#depth--))
   }
 

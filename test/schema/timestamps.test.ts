@@ -85,6 +85,28 @@ describe('timestamps and JavaScript dates', () => {
     expect((await rename('Renamed again', updated_at)).numUpdatedRows).to.equal(1n)
   })
 
+  it('should move updated_at forward on every change, even two in one millisecond or one transaction', async () => {
+    await db()
+      .transaction()
+      .execute(async (trx) => {
+        const playlist = await fixtures(trx).create('playlists')
+        let seen = playlist.updated_at
+        for (const name of ['First', 'Second', 'Third']) {
+          const { updated_at } = await trx
+            .updateTable('playlists')
+            .set({ name })
+            .where('id', '=', playlist.id)
+            .where('updated_at', '=', seen)
+            .returning('updated_at')
+            .executeTakeFirstOrThrow()
+          expect(updated_at.getTime(), name).to.be.greaterThan(seen.getTime())
+          const stale = await trx.updateTable('playlists').set({ name: 'Stale' }).where('id', '=', playlist.id).where('updated_at', '=', seen).executeTakeFirst()
+          expect(stale.numUpdatedRows, `${name}: a write guarded by the updated_at read before it`).to.equal(0n)
+          seen = updated_at
+        }
+      })
+  })
+
   it('should round what the updated_at trigger writes to the millisecond too', async () => {
     const playlist = await fixtures(db()).create('playlists')
     const { updated_at } = await db()

@@ -126,11 +126,29 @@ describe('values, defaults and generated columns', () => {
       })
     }
 
-    it('should default last_activity_at and run_after to the time of the inserting transaction', async () => {
+    it('should default last_activity_at to the time of the inserting transaction, and run_after to it truncated', async () => {
       const session = await createRow(database.db, 'user_sessions')
       const job = await createRow(database.db, 'hls_transcode_queue')
       expect(session.last_activity_at).to.deep.equal(session.created_at)
-      expect(job.run_after).to.deep.equal(job.created_at)
+      const created = (job.created_at as Date).getTime()
+      expect((job.run_after as Date).getTime()).to.be.oneOf([created, created - 1])
+    })
+
+    it('should make a job enqueued with the default run_after due at once, even in its own transaction', async () => {
+      // A default rounded to the nearest millisecond would be in the future about half the time.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const { run_after: _, ...job } = await buildRow(database.db, 'hls_transcode_queue')
+        const due = await database.db.transaction().execute(async (trx) => {
+          const { id } = await trx.insertInto('hls_transcode_queue').values(job).returning('id').executeTakeFirstOrThrow()
+          return trx
+            .selectFrom('hls_transcode_queue')
+            .select('id')
+            .where('id', '=', id)
+            .where('run_after', '<=', sql<Date>`CURRENT_TIMESTAMP`)
+            .executeTakeFirst()
+        })
+        expect(due, `attempt ${attempt}`).to.not.equal(undefined)
+      }
     })
   })
 

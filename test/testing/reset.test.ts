@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, UserId } from '../../src/index.js'
 import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
+import { fixtures } from '../../src/testing/fixtures.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
 import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
@@ -137,5 +138,55 @@ describe('startTestTransaction', () => {
     expect(duplicate).to.equal('23505')
     expect(await test.db.selectFrom('roles').selectAll().execute()).to.deep.equal([])
     await insertUser(test.db)
+  })
+
+  describe('with what the database checks at commit (playlist positions)', () => {
+    const positionKey = 'playlist_tracks_playlist_id_position_key'
+
+    async function playlistWithTwoEntries(db: Kysely<Database>) {
+      const factory = fixtures(db)
+      const playlist = await factory.create('playlists')
+      const [first, second] = await factory.createMany('playlist_tracks', 2, (position) => ({ playlist_id: playlist.id, position }))
+      return { first: first!, second: second! }
+    }
+
+    it('should check it when the transaction of the code under test commits, and roll that transaction back', async () => {
+      const { first, second } = await playlistWithTwoEntries(test.db)
+      const failure = await test.db
+        .transaction()
+        .execute((trx) => trx.updateTable('playlist_tracks').set({ position: 1 }).where('id', '=', first.id).execute())
+        .then(() => undefined, (error: { code?: string; constraint?: string }) => error)
+      expect(failure).to.include({ code: '23505', constraint: positionKey })
+      const positions = await test.db.selectFrom('playlist_tracks').select(['id', 'position']).orderBy('position').execute()
+      expect(positions).to.deep.equal([
+        { id: first.id, position: 0 },
+        { id: second.id, position: 1 },
+      ])
+    })
+
+    it('should still let a reorder over several statements of one transaction commit', async () => {
+      const { first, second } = await playlistWithTwoEntries(test.db)
+      await test.db.transaction().execute(async (trx) => {
+        await trx.updateTable('playlist_tracks').set({ position: 0 }).where('id', '=', second.id).execute()
+        await trx.updateTable('playlist_tracks').set({ position: 1 }).where('id', '=', first.id).execute()
+      })
+      await test.db.transaction().execute(async (trx) => {
+        await trx.updateTable('playlist_tracks').set({ position: 1 }).where('id', '=', second.id).execute()
+        await trx.updateTable('playlist_tracks').set({ position: 0 }).where('id', '=', first.id).execute()
+      })
+      const positions = await test.db.selectFrom('playlist_tracks').select(['id', 'position']).orderBy('position').execute()
+      expect(positions.map((row) => row.id)).to.deep.equal([first.id, second.id])
+    })
+
+    it('should check it after a statement run outside a transaction, which would commit on its own', async () => {
+      const { first } = await playlistWithTwoEntries(test.db)
+      const failure = await test.db
+        .updateTable('playlist_tracks')
+        .set({ position: 1 })
+        .where('id', '=', first.id)
+        .execute()
+        .then(() => undefined, (error: { code?: string; constraint?: string }) => error)
+      expect(failure).to.include({ code: '23505', constraint: positionKey })
+    })
   })
 })

@@ -14,7 +14,7 @@ import { migrationFolder } from '../../src/db/migrator.js'
 import { type TestDatabase, type TestServer, createTestDatabase, testServer } from '../../src/testing/index.js'
 import { migratedTemplate } from '../../src/testing/template.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
-import { bin, run } from '../support/readme.js'
+import { bin, run, useExampleFolders } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 
@@ -166,5 +166,35 @@ describe('createTestDatabase', () => {
         expect(await eventually(async () => !(await databaseExists(name))), `${name} is dropped`).to.equal(true)
       }
     }
+  })
+})
+
+describe('importing @veza/db/testing', () => {
+  const exampleFolder = useExampleFolders()
+
+  it('should start the test server and migrate its template, leaving createTestDatabase() only the copy', async function () {
+    this.timeout(60_000)
+    // Asks for nothing but the server, then looks for the template on it: only the import can have made it.
+    const folder = await exampleFolder(
+      `import pg from 'pg'
+import { stopTestServer, testServer } from '@veza/db/testing'
+
+const server = await testServer()
+const client = new pg.Client({ connectionString: server.url })
+await client.connect()
+const { rows } = await client.query("SELECT datname FROM pg_database WHERE datistemplate AND datname LIKE 'veza_template_%'")
+await client.end()
+await stopTestServer()
+console.log(JSON.stringify(rows.map((row) => row.datname)))
+`,
+      'imports-the-kit.ts',
+    )
+    // Without TEST_DATABASE_URL, the script starts a server of its own: no template is there before it.
+    const { TEST_DATABASE_URL: _, ...env } = process.env
+
+    const { code, stdout, output } = await run(bin('tsx'), ['--tsconfig', `${folder}/tsconfig.json`, `${folder}/imports-the-kit.ts`], env)
+
+    expect(code, output).to.equal(0)
+    expect(JSON.parse(stdout)).to.deep.equal([await migratedTemplate((await testServer()).url)])
   })
 })
