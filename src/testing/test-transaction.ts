@@ -7,6 +7,7 @@ import {
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
+  type QueryExecutor,
   SelectQueryNode,
 } from 'kysely'
 import pg from 'pg'
@@ -79,13 +80,13 @@ function deferredConstraintsOf(db: Kysely<Database>, outer: ControlledTransactio
 /** Runs every query on the connection of `outer`, and every transaction as a savepoint of it. */
 class SavepointDriver implements Driver {
   readonly #connection: DatabaseConnection
-  readonly #outer: ControlledTransaction<Database>
+  readonly #executor: QueryExecutor
   readonly #deferred: Promise<string[]>
   #depth = 0
 
   constructor(outer: ControlledTransaction<Database>, deferred: Promise<string[]>) {
     const executor = outer.getExecutor()
-    this.#outer = outer
+    this.#executor = executor
     this.#deferred = deferred
     this.#connection = {
       executeQuery: async <R>(query: CompiledQuery) => {
@@ -104,9 +105,8 @@ class SavepointDriver implements Driver {
   async #checkDeferred(): Promise<void> {
     const names = await this.#deferred
     if (names.length > 0) {
-      const executor = this.#outer.getExecutor()
-      await executor.executeQuery(CompiledQuery.raw('SET CONSTRAINTS ALL IMMEDIATE'))
-      await executor.executeQuery(CompiledQuery.raw(`SET CONSTRAINTS ${names.join(', ')} DEFERRED`))
+      await this.#executor.executeQuery(CompiledQuery.raw('SET CONSTRAINTS ALL IMMEDIATE'))
+      await this.#executor.executeQuery(CompiledQuery.raw(`SET CONSTRAINTS ${names.join(', ')} DEFERRED`))
     }
   }
 
