@@ -9,8 +9,8 @@
  * renditions, jobs, plays, analytics, bitrate logs, history, likes, shares and
  * comments; playlists with their entries, collaborators, followers and the plays
  * made from them; sessions and tokens; roles the owner holds or granted; and,
- * set to NULL rather than deleted, rooms, audit logs, plays and analytics of the
- * owner's own listening. Every table is filled in one `INSERT ... SELECT
+ * set to NULL rather than deleted, rooms, audit logs, others' replies to the
+ * owner's comments, plays and analytics of the owner's own listening. Every table is filled in one `INSERT ... SELECT
  * generate_series` in random physical order, so the owner's rows are scattered
  * as years of activity would leave them; then `VACUUM (ANALYZE)`.
  *
@@ -38,6 +38,7 @@ import os from 'node:os'
 import pg from 'pg'
 import { type Constraint, ON_DELETE_RULES } from '../src/catalogue/read-catalogue.js'
 import { createTestDatabase, stopTestServer, testServer } from '../src/testing/index.js'
+import { PASSWORD_HASH, sqlTokenHash } from '../test/support/hashes.js'
 import { benchArgs, markdownTable, ms, spread, summarize } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:cascade [-- --quick]
@@ -186,7 +187,7 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, username, email, password_hash',
     background: {
       rows: B.users,
-      select: (n) => `${uid('users', n)}, 'user' || ${n}, 'user' || ${n} || '@example.com', 'hash'`,
+      select: (n) => `${uid('users', n)}, 'user' || ${n}, 'user' || ${n} || '@example.com', '${PASSWORD_HASH}'`,
     },
     owner: [],
   },
@@ -211,13 +212,13 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, user_id, token_hash, expires_at',
     background: {
       rows: B.users,
-      select: (n) => `${uid('user_sessions', n)}, ${uid('users', n)}, 'session-' || ${n}, now() + interval '1 day'`,
+      select: (n) => `${uid('user_sessions', n)}, ${uid('users', n)}, ${sqlTokenHash(`'session-' || ${n}`)}, now() + interval '1 day'`,
     },
     owner: [
       {
         rows: O.sessions,
         fate: 'deleted',
-        select: ({ n, owner }) => `${uid('user_sessions', n)}, ${owner}, 'session-' || ${n}, now() + interval '1 day'`,
+        select: ({ n, owner }) => `${uid('user_sessions', n)}, ${owner}, ${sqlTokenHash(`'session-' || ${n}`)}, now() + interval '1 day'`,
       },
     ],
   },
@@ -227,14 +228,14 @@ const SEED: readonly TableSeed[] = [
     background: {
       rows: B.users,
       select: (n) =>
-        `${uid('refresh_tokens', n)}, ${uid('users', n)}, ${uid('user_sessions', n)}, 'refresh-' || ${n}, now() + interval '30 days'`,
+        `${uid('refresh_tokens', n)}, ${uid('users', n)}, ${uid('user_sessions', n)}, ${sqlTokenHash(`'refresh-' || ${n}`)}, now() + interval '30 days'`,
     },
     owner: [
       {
         rows: O.refreshTokens,
         fate: 'deleted',
         select: ({ n, k, owner, h }) =>
-          `${uid('refresh_tokens', n)}, ${owner}, ${uid('user_sessions', own(h, 0, `1 + (${k} - 1) % ${O.sessions}`))}, 'refresh-' || ${n}, now() + interval '30 days'`,
+          `${uid('refresh_tokens', n)}, ${owner}, ${uid('user_sessions', own(h, 0, `1 + (${k} - 1) % ${O.sessions}`))}, ${sqlTokenHash(`'refresh-' || ${n}`)}, now() + interval '30 days'`,
       },
     ],
   },
@@ -243,13 +244,13 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, user_id, token_hash, expires_at',
     background: {
       rows: B.resets,
-      select: (n) => `${uid('password_reset_tokens', n)}, ${uid('users', n)}, 'reset-' || ${n}, now() + interval '1 hour'`,
+      select: (n) => `${uid('password_reset_tokens', n)}, ${uid('users', n)}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
     },
     owner: [
       {
         rows: O.resets,
         fate: 'deleted',
-        select: ({ n, owner }) => `${uid('password_reset_tokens', n)}, ${owner}, 'reset-' || ${n}, now() + interval '1 hour'`,
+        select: ({ n, owner }) => `${uid('password_reset_tokens', n)}, ${owner}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
       },
     ],
   },
@@ -259,14 +260,14 @@ const SEED: readonly TableSeed[] = [
     background: {
       rows: B.resets,
       select: (n) =>
-        `${uid('email_verification_tokens', n)}, ${uid('users', n)}, 'user' || ${n} || '@example.org', 'verify-' || ${n}, now() + interval '1 day'`,
+        `${uid('email_verification_tokens', n)}, ${uid('users', n)}, 'user' || ${n} || '@example.org', ${sqlTokenHash(`'verify-' || ${n}`)}, now() + interval '1 day'`,
     },
     owner: [
       {
         rows: O.verifications,
         fate: 'deleted',
         select: ({ n, owner }) =>
-          `${uid('email_verification_tokens', n)}, ${owner}, 'owner' || ${n} || '@example.org', 'verify-' || ${n}, now() + interval '1 day'`,
+          `${uid('email_verification_tokens', n)}, ${owner}, 'owner' || ${n} || '@example.org', ${sqlTokenHash(`'verify-' || ${n}`)}, now() + interval '1 day'`,
       },
     ],
   },
@@ -486,10 +487,10 @@ const SEED: readonly TableSeed[] = [
     table: 'track_comments',
     columns: 'id, track_id, user_id, parent_id, body',
     background: {
-      // Every fifth comment replies to the one before it.
+      // Every fifth comment replies to the one before it, on its track.
       rows: B.comments,
       select: (n) =>
-        `${uid('track_comments', n)}, ${uid('tracks', trackOf(n))}, ${uid('users', userOf(`${n} * 11`))}, CASE WHEN ${n} % 5 = 0 THEN ${uid('track_comments', `${n} - 1`)} END, 'Comment ' || ${n}`,
+        `${uid('track_comments', n)}, ${uid('tracks', trackOf(`${n} - (${n} % 5 = 0)::int`))}, ${uid('users', userOf(`${n} * 11`))}, CASE WHEN ${n} % 5 = 0 THEN ${uid('track_comments', `${n} - 1`)} END, 'Comment ' || ${n}`,
     },
     owner: [
       // Others' comments on the owner's tracks.
@@ -505,10 +506,10 @@ const SEED: readonly TableSeed[] = [
         fate: 'deleted',
         select: ({ n, k, owner }) => `${uid('track_comments', n)}, ${uid('tracks', trackOf(`${k} * 19`))}, ${owner}, NULL::uuid, 'Comment ' || ${n}`,
       },
-      // Others' replies to the owner's comments, on the same track: they go with the comment (parent_id CASCADE).
+      // Others' replies to the owner's comments, on the same track: they stay, detached (parent_id SET NULL).
       {
         rows: O.replies,
-        fate: 'deleted',
+        fate: 'set null',
         select: ({ n, k, h }) =>
           `${uid('track_comments', n)}, ${uid('tracks', trackOf(`(1 + (${k} - 1) % ${O.comments}) * 19`))}, ${uid('users', userOf(k))}, ${uid('track_comments', own(h, 1, `1 + (${k} - 1) % ${O.comments}`))}, 'Reply ' || ${n}`,
       },
@@ -631,7 +632,7 @@ function insertStatement(seed: TableSeed, owners: number): string {
 function ownersStatement(owners: number): string {
   const rows = Array.from({ length: owners }, (_, i) => {
     const n = ownerNumber(i + 1)
-    return `('${ownerId(i + 1)}'::uuid, 'owner${n}', 'owner${n}@example.com', 'hash')`
+    return `('${ownerId(i + 1)}'::uuid, 'owner${n}', 'owner${n}@example.com', '${PASSWORD_HASH}')`
   })
   return `INSERT INTO users (id, username, email, password_hash) VALUES ${rows.join(', ')}`
 }
@@ -705,23 +706,31 @@ async function flushedCounters(client: pg.Client): Promise<Map<string, Counters>
 interface ForeignKey {
   readonly name: string
   readonly child: string
-  readonly column: string
+  /** The key's columns, in order: `(session_id, user_id)` of a composite key. */
+  readonly columns: readonly string[]
+  /** The columns a SET NULL sets: all of them, or those it lists (`SET NULL (parent_id)`). */
+  readonly setColumns: readonly string[]
   readonly parent: string
   readonly action: string
 }
 
-
 async function foreignKeys(client: pg.Client): Promise<ForeignKey[]> {
-  const { rows } = await client.query<{ name: string; child: string; column: string; parent: string; action: Constraint['onDelete'] }>(`
-    SELECT c.conname AS name, child.relname AS child, a.attname AS column, parent.relname AS parent, c.confdeltype AS action
+  const names = (attnums: string): string => `ARRAY(
+      SELECT a.attname::text FROM unnest(${attnums}) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)`
+  const { rows } = await client.query<Omit<ForeignKey, 'action'> & { action: Constraint['onDelete'] }>(`
+    SELECT c.conname AS name, child.relname AS child, ${names('c.conkey')} AS columns,
+           ${names('coalesce(c.confdelsetcols, c.conkey)')} AS "setColumns", parent.relname AS parent, c.confdeltype AS action
     FROM pg_constraint c
     JOIN pg_class child ON child.oid = c.conrelid
     JOIN pg_class parent ON parent.oid = c.confrelid
-    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
     WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
     ORDER BY c.oid`)
   return rows.map((row) => ({ ...row, action: ON_DELETE_RULES[row.action] }))
 }
+
+/** `table.column`, or `table.(a, b)` for a composite key. */
+const keyLabel = (key: ForeignKey): string => `${key.child}.${key.columns.length === 1 ? key.columns[0] : `(${key.columns.join(', ')})`}`
 
 /**
  * What erasing a user touches: the tables whose rows are deleted (users, and
@@ -871,11 +880,11 @@ async function explainAnalyzeErase(client: pg.Client, h: number): Promise<{ read
 
 /** The query PostgreSQL's foreign-key triggers run for `key` (ri_triggers.c), as auto_explain shows it. */
 function triggerQuery(key: ForeignKey): string {
-  const where = `WHERE $1 OPERATOR(pg_catalog.=) "${key.column}"`
+  const where = `WHERE ${key.columns.map((column, i) => `$${i + 1} OPERATOR(pg_catalog.=) "${column}"`).join(' AND ')}`
   return key.action === 'CASCADE'
     ? `DELETE FROM ONLY "public"."${key.child}" ${where}`
     : key.action === 'SET NULL'
-      ? `UPDATE ONLY "public"."${key.child}" SET "${key.column}" = NULL ${where}`
+      ? `UPDATE ONLY "public"."${key.child}" SET ${key.setColumns.map((column) => `"${column}" = NULL`).join(', ')} ${where}`
       : `SELECT 1 FROM ONLY "public"."${key.child}" x ${where} FOR KEY SHARE OF x`
 }
 
@@ -1049,7 +1058,7 @@ ${typeof plans === 'string' ? `Plans: ${plans}; the counters above are the proof
 ${markdownTable(
   ['foreign key', 'ON DELETE', 'trigger calls', 'trigger time', 'scan (auto_explain)'],
   keyRows.map(({ key, trigger, scan }) => [
-    `${key.child}.${key.column} → ${key.parent}`,
+    `${keyLabel(key)} → ${key.parent}`,
     key.action,
     trigger === undefined ? '0' : grouped(trigger.calls),
     trigger === undefined ? '' : ms(trigger.ms),
@@ -1070,7 +1079,7 @@ ${
     const size = sizes.get(table)
     const bySeqScan = keyRows.filter(({ key, scan }) => key.child === table && scan.includes('Seq Scan')).map(({ key }) => key)
     const suspects = bySeqScan.length > 0 ? bySeqScan : searched.filter((key) => key.child === table)
-    return `${table} (${size === undefined ? '?' : `${grouped(size.rows)} rows, ${grouped(size.pages)} pages`}; ${bySeqScan.length > 0 ? 'scanned sequentially for' : 'searched by'} ${suspects.map((key) => `${key.column} (${key.name})`).join(', ')})`
+    return `${table} (${size === undefined ? '?' : `${grouped(size.rows)} rows, ${grouped(size.pages)} pages`}; ${bySeqScan.length > 0 ? 'scanned sequentially for' : 'searched by'} ${suspects.map((key) => `${key.columns.join(', ')} (${key.name})`).join(', ')})`
   }
   const verdict =
     scanned.length === 0 && otherScanned.length === 0
@@ -1102,9 +1111,11 @@ Rows deleted plus rows updated exceed the owner's rows because a foreign-key tri
 rows it deletes until the current level of the erase has run: every direct reference to the user is set NULL
 before the rows of the owner's tracks and playlists are deleted, so the owner's own track versions (\`created_by\`),
 the entries of the owner's playlists (\`added_by\`) and the collaborators the owner invited to them (\`invited_by\`)
-are updated, then deleted; a bitrate log loses its rendition, then goes with its play; the owner's own plays lose
-their listener, then their session (and that second update of a row re-checks its other foreign keys: the
-\`track_plays_track_id_fkey\` check below).
+are updated, then deleted; a bitrate log loses its rendition, then goes with its play. Before any foreign key acts,
+the \`BEFORE DELETE\` trigger \`users_erase_personal_data\` clears the owner's own plays (listener and session) and
+audit entries (actor, IP address, user agent, personal metadata keys) in one \`UPDATE\` each (the other queries below),
+so each of those rows is written once and the SET NULL of \`track_plays.user_id\` and \`audit_logs.actor_id\` finds
+nothing left to do.
 
 ${rowsTable}
 

@@ -43,6 +43,8 @@ const JOBS = quick ? 2_000 : 20_000
 const WORKERS = 4
 const RUNS = 5
 const WARM_UP_JOBS = 200
+/** A version has 4 renditions, each with one active job at most: 4 due jobs per version. */
+const VERSIONS = JOBS / 4
 const VARIANTS = [
   { batch: 1, label: 'one job per claim' },
   { batch: 10, label: 'batch: ten jobs per claim' },
@@ -103,17 +105,19 @@ async function work(name: string, db: Kysely<Database>, batch: number): Promise<
 /** Empties the queue, then adds `jobs` due jobs (and as many finished ones); gives the due jobs' ids. */
 async function fill(db: Kysely<Database>, jobs: number): Promise<Set<string>> {
   await sql`TRUNCATE hls_transcode_queue`.execute(db)
-  // Job i is for version i mod V; priorities 0 to 2; run_after spread over the last ten minutes.
+  // Rows 2k (due) and 2k + 1 (finished) are the job of rendition k: version k mod V, the (k / V)th bitrate, so
+  // that no two due jobs are for one rendition (one active job per rendition); priorities 0 to 2; run_after
+  // spread over the last ten minutes.
   await sql`
     WITH version AS (SELECT id, track_id, row_number() OVER (ORDER BY id) - 1 AS r FROM track_versions),
          versions AS (SELECT count(*) AS n FROM version)
     INSERT INTO hls_transcode_queue (track_id, track_version_id, bitrate_kbps, status, priority, attempts, run_after, locked_by, finished_at)
-    SELECT version.track_id, version.id, (ARRAY[64, 128, 256, 320])[1 + i % 4],
+    SELECT version.track_id, version.id, (ARRAY[64, 128, 256, 320])[1 + (i / 2) / (SELECT n FROM versions) % 4],
            CASE WHEN done THEN 'succeeded' ELSE 'queued' END, i % 3, CASE WHEN done THEN 1 ELSE 0 END,
            now() - (i % 600) * interval '1 second', CASE WHEN done THEN 'history' END, CASE WHEN done THEN now() END
     FROM generate_series(0, ${2 * jobs - 1}::int) AS i
     CROSS JOIN LATERAL (SELECT i % 2 = 1 AS done) AS kind
-    JOIN version ON version.r = i % (SELECT n FROM versions)
+    JOIN version ON version.r = (i / 2) % (SELECT n FROM versions)
     ORDER BY random()`.execute(db)
   await sql`VACUUM (ANALYZE) hls_transcode_queue`.execute(db)
   const due = await db.selectFrom('hls_transcode_queue').select('id').where('status', '=', 'queued').execute()
@@ -196,7 +200,7 @@ try {
   const f = fixtures(db, { seed: 7 })
   const users = await f.createMany('users', 50)
   const tracks = await f.createMany('tracks', 500, (i) => ({ user_id: users[i % users.length]!.id }))
-  const versions = await f.createMany('track_versions', 1_000, (i) => ({
+  const versions = await f.createMany('track_versions', VERSIONS, (i) => ({
     track_id: tracks[i % tracks.length]!.id,
     created_by: users[i % users.length]!.id,
   }))

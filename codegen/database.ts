@@ -36,7 +36,7 @@ export interface AuditLogTable {
   id: ColumnType<AuditLogId, AuditLogId | undefined, never>;
   ip_address: string | null;
   /**
-   * Details of the action: a JSON object (checked), empty by default; written as an object or as JSON text. Never raw tokens or passwords.
+   * Details of the action: a JSON object (checked), empty by default; written as an object or as JSON text. Never raw tokens or passwords. Personal data goes under the top-level keys audit_logs_personal_keys() lists (email, username, ...), which erasure removes.
    */
   metadata: Generated<ColumnType<JsonObject, JsonObject | string, JsonObject | string>>;
   /**
@@ -92,7 +92,7 @@ export interface EmailVerificationTokenTable {
   expires_at: Timestamp;
   id: ColumnType<EmailVerificationTokenId, EmailVerificationTokenId | undefined, never>;
   /**
-   * Hash of the token in the verification link (V1-10). Unique.
+   * SHA-256 of the token in the verification link as 64 lower-case hex digits (V1-10, checked). Unique.
    */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
@@ -132,7 +132,7 @@ export interface HlsStreamTable {
   status: Generated<"pending" | "ready" | "failed">;
   track_id: TrackId;
   /**
-   * The version this rendition was transcoded from, when known; deleting the version deletes its renditions (CASCADE).
+   * The version this rendition was transcoded from, a version of the same track (hls_streams_track_version_id_track_id_fkey), when known; deleting the version deletes its renditions (CASCADE).
    */
   track_version_id: TrackVersionId | null;
   updated_at: WriteOnceTimestamp;
@@ -140,7 +140,7 @@ export interface HlsStreamTable {
 
 export interface HlsTranscodeQueueTable {
   /**
-   * How many times a worker has taken the job (>= 0); default 0.
+   * How many times a worker has taken the job, 0 to max_attempts, and below max_attempts while queued (checked); default 0.
    */
   attempts: Generated<number>;
   /**
@@ -158,7 +158,7 @@ export interface HlsTranscodeQueueTable {
    */
   last_error: string | null;
   /**
-   * When the worker in locked_by took the job; a running job locked long ago has lost its worker.
+   * When the worker in locked_by took the job; a running job locked long ago has lost its worker: reclaim with status = 'running' AND locked_at < $1, which hls_transcode_queue_locked_at_idx serves.
    */
   locked_at: Timestamp | null;
   /**
@@ -178,12 +178,12 @@ export interface HlsTranscodeQueueTable {
    */
   run_after: Generated<Timestamp>;
   /**
-   * queued (waiting), running (taken by a worker), succeeded, failed or cancelled; default queued. Only queued jobs are in the dequeue index.
+   * queued (waiting, no locked_by, locked_at or finished_at), running (locked_by and locked_at set), succeeded, failed or cancelled (finished_at set); checked. Default queued. Only queued jobs are in the dequeue index.
    */
   status: Generated<"queued" | "running" | "succeeded" | "failed" | "cancelled">;
   track_id: TrackId;
   /**
-   * The version to transcode, when the job is for one version; deleting the version deletes its jobs (CASCADE).
+   * The version to transcode, a version of the same track (hls_transcode_queue_track_version_id_track_id_fkey), when the job is for one version; deleting the version deletes its jobs (CASCADE).
    */
   track_version_id: TrackVersionId | null;
   updated_at: WriteOnceTimestamp;
@@ -197,7 +197,7 @@ export interface PasswordResetTokenTable {
   expires_at: Timestamp;
   id: ColumnType<PasswordResetTokenId, PasswordResetTokenId | undefined, never>;
   /**
-   * Hash of the token in the reset link (V1-10). Unique.
+   * SHA-256 of the token in the reset link as 64 lower-case hex digits (V1-10, checked). Unique.
    */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
@@ -255,9 +255,12 @@ export interface PlaybackAnalyticsTable {
    */
   startup_time_ms: number | null;
   /**
-   * The played track, copied from track_plays.track_id (denormalised) so that a track's analytics are read by playback_analytics_track_id_created_at_idx without a join.
+   * The played track, copied from track_plays.track_id (denormalised) so that a track's analytics are read by playback_analytics_track_id_created_at_idx without a join, and checked to agree with it (playback_analytics_track_play_id_track_id_fkey).
    */
   track_id: TrackId;
+  /**
+   * The play these metrics are of; deleting the play deletes them (CASCADE).
+   */
   track_play_id: TrackPlayId;
   /**
    * The listener, copied from track_plays.user_id (denormalised); NULL for an anonymous play, or once the account is erased (SET NULL).
@@ -351,11 +354,11 @@ export interface RefreshTokenTable {
    */
   revoked_at: Timestamp | null;
   /**
-   * The session the token was issued for; deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.
+   * The session the token was issued for, a session of the same user (refresh_tokens_session_id_user_id_fkey); deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.
    */
   session_id: UserSessionId | null;
   /**
-   * Hash of the refresh token (V1-10); issue, look up, rotate and revoke by it. Unique.
+   * SHA-256 of the refresh token as 64 lower-case hex digits (V1-10, checked); issue, look up, rotate and revoke by it. Unique.
    */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
@@ -419,7 +422,7 @@ export interface TrackCommentTable {
   deleted_at: Timestamp | null;
   id: ColumnType<TrackCommentId, TrackCommentId | undefined, never>;
   /**
-   * The comment this one replies to; NULL for a top-level comment. Deleting that row deletes the reply (CASCADE).
+   * The comment this one replies to, on the same track (track_comments_parent_id_track_id_fkey); NULL for a top-level comment, or once the parent is deleted (SET NULL of parent_id only): a reply belongs to its author and outlives its parent.
    */
   parent_id: TrackCommentId | null;
   /**
@@ -468,7 +471,7 @@ export interface TrackPlayTable {
    */
   playlist_id: PlaylistId | null;
   /**
-   * The session the play happened in; NULL for an anonymous play, or once the session is deleted (SET NULL).
+   * The session the play happened in, recorded without a foreign key so that purging sessions never rewrites plays: it may name a session deleted since. NULL for an anonymous play, or once the listener is erased.
    */
   session_id: UserSessionId | null;
   /**
@@ -594,7 +597,7 @@ export interface UserTable {
   bio: string | null;
   created_at: WriteOnceTimestamp;
   /**
-   * Soft delete: when the account was closed; NULL for a live account. A closed account frees its username and email, whose uniqueness holds among live users only.
+   * Soft delete: when the account was closed; NULL for a live account. Closing revokes the account's sessions and refresh tokens and deletes its unused one-time tokens, in the same transaction. A closed account frees its username and email, whose uniqueness holds among live users only.
    */
   deleted_at: Timestamp | null;
   display_name: string | null;
@@ -612,7 +615,7 @@ export interface UserTable {
    */
   last_login_at: Timestamp | null;
   /**
-   * The password as the auth service hashes it (a salted, deliberately slow hash); never the password itself.
+   * The password as a password-hashing function writes it: argon2, scrypt or PBKDF2 in the PHC string format ($argon2id$v=19$m=...), or bcrypt ($2b$12$...), checked; never the password itself.
    */
   password_hash: string;
   updated_at: WriteOnceTimestamp;
@@ -639,7 +642,7 @@ export interface UserSessionTable {
    */
   revoked_at: Timestamp | null;
   /**
-   * Hash of the session token (V1-10); look the session up by hashing what the client sent. Unique.
+   * SHA-256 of the session token as 64 lower-case hex digits (V1-10, checked); look the session up by hashing what the client sent. Unique.
    */
   token_hash: string;
   updated_at: WriteOnceTimestamp;
@@ -807,6 +810,7 @@ export type ConstraintName =
   | "bitrate_adaptation_logs_to_bitrate_kbps_check"
   | "bitrate_adaptation_logs_track_play_id_fkey"
   | "email_verification_tokens_pkey"
+  | "email_verification_tokens_token_hash_check"
   | "email_verification_tokens_token_hash_key"
   | "email_verification_tokens_user_id_fkey"
   | "hls_streams_bitrate_kbps_check"
@@ -815,15 +819,21 @@ export type ConstraintName =
   | "hls_streams_segment_duration_ms_check"
   | "hls_streams_status_check"
   | "hls_streams_track_id_fkey"
-  | "hls_streams_track_version_id_fkey"
+  | "hls_streams_track_id_track_version_id_bitrate_kbps_codec_key"
+  | "hls_streams_track_version_id_track_id_fkey"
   | "hls_transcode_queue_attempts_check"
   | "hls_transcode_queue_bitrate_kbps_check"
   | "hls_transcode_queue_max_attempts_check"
   | "hls_transcode_queue_pkey"
+  | "hls_transcode_queue_status_attempts_max_attempts_check"
   | "hls_transcode_queue_status_check"
+  | "hls_transcode_queue_status_finished_at_check"
+  | "hls_transcode_queue_status_locked_by_locked_at_check"
   | "hls_transcode_queue_track_id_fkey"
-  | "hls_transcode_queue_track_version_id_fkey"
+  | "hls_transcode_queue_track_id_track_version_id_bitrate_kbps_key"
+  | "hls_transcode_queue_track_version_id_track_id_fkey"
   | "password_reset_tokens_pkey"
+  | "password_reset_tokens_token_hash_check"
   | "password_reset_tokens_token_hash_key"
   | "password_reset_tokens_user_id_fkey"
   | "permissions_pkey"
@@ -836,7 +846,7 @@ export type ConstraintName =
   | "playback_analytics_rebuffer_duration_ms_check"
   | "playback_analytics_startup_time_ms_check"
   | "playback_analytics_track_id_fkey"
-  | "playback_analytics_track_play_id_fkey"
+  | "playback_analytics_track_play_id_track_id_fkey"
   | "playback_analytics_user_id_fkey"
   | "playlist_collaborators_invited_by_fkey"
   | "playlist_collaborators_pkey"
@@ -858,7 +868,8 @@ export type ConstraintName =
   | "playlists_user_id_fkey"
   | "playlists_visibility_check"
   | "refresh_tokens_pkey"
-  | "refresh_tokens_session_id_fkey"
+  | "refresh_tokens_session_id_user_id_fkey"
+  | "refresh_tokens_token_hash_check"
   | "refresh_tokens_token_hash_key"
   | "refresh_tokens_user_id_fkey"
   | "role_permissions_permission_id_fkey"
@@ -872,7 +883,8 @@ export type ConstraintName =
   | "rooms_name_key"
   | "rooms_pkey"
   | "track_comments_body_check"
-  | "track_comments_parent_id_fkey"
+  | "track_comments_id_track_id_key"
+  | "track_comments_parent_id_track_id_fkey"
   | "track_comments_pkey"
   | "track_comments_position_ms_check"
   | "track_comments_track_id_fkey"
@@ -886,9 +898,9 @@ export type ConstraintName =
   | "track_likes_user_id_fkey"
   | "track_likes_user_id_track_id_key"
   | "track_plays_duration_played_ms_check"
+  | "track_plays_id_track_id_key"
   | "track_plays_pkey"
   | "track_plays_playlist_id_fkey"
-  | "track_plays_session_id_fkey"
   | "track_plays_source_check"
   | "track_plays_track_id_fkey"
   | "track_plays_user_id_fkey"
@@ -900,6 +912,7 @@ export type ConstraintName =
   | "track_versions_created_by_fkey"
   | "track_versions_duration_ms_check"
   | "track_versions_file_size_bytes_check"
+  | "track_versions_id_track_id_key"
   | "track_versions_pkey"
   | "track_versions_track_id_fkey"
   | "track_versions_track_id_version_number_key"
@@ -915,9 +928,12 @@ export type ConstraintName =
   | "user_roles_role_id_fkey"
   | "user_roles_user_id_fkey"
   | "user_roles_user_id_role_id_key"
+  | "user_sessions_id_user_id_key"
   | "user_sessions_pkey"
+  | "user_sessions_token_hash_check"
   | "user_sessions_token_hash_key"
   | "user_sessions_user_id_fkey"
   | "users_email_key"
+  | "users_password_hash_check"
   | "users_pkey"
   | "users_username_key";

@@ -6,7 +6,9 @@
  * It migrates a throwaway database on the test server (TEST_DATABASE_URL, a
  * container, or an embedded PostgreSQL), runs kysely-codegen on it, and adds
  * what kysely-codegen cannot know: a branded id type per table, carried by every
- * foreign key that references the table, a string union for every column
+ * foreign key that references the table (of a composite key, the column that
+ * names the row's `id`) and by the columns that name one of its rows without a
+ * foreign key (`specReferencesWithoutForeignKey`), a string union for every column
  * limited by a `CHECK (col IN (...))` constraint, JSON objects where a CHECK
  * says `jsonb_typeof(col) = 'object'` (written as an object or as JSON text),
  * timestamps that an update cannot set: `created_at`, and `updated_at` where the
@@ -27,6 +29,7 @@ import {
 } from 'kysely-codegen'
 import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.js'
+import { specReferencesWithoutForeignKey } from '../src/catalogue/schema-v1.js'
 import { runGenerator } from './generated-file.js'
 
 const OUT_FILE = fileURLToPath(new URL('database.ts', import.meta.url))
@@ -70,9 +73,12 @@ function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
       override(table, name, hasDefault(table, name) ? `Generated<${union}>` : union)
     }
   }
-  for (const { table, type, definition, columns, references } of catalogue.constraints) {
-    if (references !== null && columns.length === 1) {
-      override(table, columns[0]!, idTypeName(references))
+  for (const { table, type, definition, columns, references, referencedColumns } of catalogue.constraints) {
+    // Of a composite key, `(session_id, user_id) -> user_sessions (id, user_id)`, only the column paired
+    // with `id` is a UserSessionId; user_id keeps the brand of its own foreign key.
+    const naming = references === null ? undefined : columns[referencedColumns.indexOf('id')]
+    if (naming !== undefined) {
+      override(table, naming, idTypeName(references!))
     }
     const jsonObject = type === 'c' ? JSON_OBJECT_CHECK.exec(definition)?.[1] : undefined
     if (jsonObject !== undefined) {
@@ -82,6 +88,9 @@ function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
       const column = new ColumnTypeNode(object, written, written)
       override(table, jsonObject, hasDefault(table, jsonObject) ? new GenericExpressionNode('Generated', [column]) : column)
     }
+  }
+  for (const { table, column, references } of specReferencesWithoutForeignKey) {
+    override(table, column, idTypeName(references))
   }
   for (const { table, name } of catalogue.columns.filter((column) => column.type === 'jsonb')) {
     if (overrides[`${table}.${name}`] === undefined) {

@@ -186,12 +186,19 @@ function erDiagram(tables: readonly TableInfo[]): string {
         continue
       }
       const nullable = foreignKey.columns.some((name) => !table.columns.find((column) => column.name === name)?.notNull)
-      const label = `${foreignKey.columns.join(', ')} (${ON_DELETE_RULES[foreignKey.onDelete]})`
+      const label = `${foreignKey.columns.join(', ')} (${onDeleteRule(foreignKey)})`
       lines.push(`    ${foreignKey.references} ${nullable ? '|o' : '||'}--o{ ${table.name} : "${label}"`)
     }
   }
   lines.push('```')
   return lines.join('\n')
+}
+
+/** A foreign key's ON DELETE rule, with the columns it sets when it sets only some: `SET NULL (parent_id)`. */
+function onDeleteRule(foreignKey: Constraint): string {
+  const rule = ON_DELETE_RULES[foreignKey.onDelete]
+  const { onDeleteSets, columns } = foreignKey
+  return onDeleteSets.length > 0 && onDeleteSets.length < columns.length ? `${rule} (${onDeleteSets.join(', ')})` : rule
 }
 
 /** A trigger's definition without `CREATE TRIGGER name` and `ON table`, which the reference says already. */
@@ -248,7 +255,7 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
           foreignKey.references === null
             ? ''
             : `${foreignKey.referencedSchema === null || foreignKey.referencedSchema === catalogue.schema ? link(foreignKey.references) : code(`${foreignKey.referencedSchema}.${foreignKey.references}`)} (${code(foreignKey.referencedColumns.join(', '))})`,
-          ON_DELETE_RULES[foreignKey.onDelete],
+          onDeleteRule(foreignKey),
           code(foreignKey.name),
         ]),
       )}`,
@@ -261,7 +268,7 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
   if (referencedBy.length > 0) {
     parts.push(
       `**Referenced by**: ${referencedBy
-        .map((constraint) => `${link(constraint.table)}.${code(constraint.columns.join(', '))} (${ON_DELETE_RULES[constraint.onDelete]})`)
+        .map((constraint) => `${link(constraint.table)}.${code(constraint.columns.join(', '))} (${onDeleteRule(constraint)})`)
         .join(', ')}.`,
     )
   }

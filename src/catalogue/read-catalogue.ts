@@ -29,6 +29,12 @@ export interface Constraint {
   readonly referencedColumns: readonly string[]
   /** a no action, r restrict, c cascade, n set null, d set default. */
   readonly onDelete: 'a' | 'r' | 'c' | 'n' | 'd' | ' '
+  /**
+   * The columns an ON DELETE SET NULL or SET DEFAULT sets: those it lists
+   * (`SET NULL (parent_id)`, PostgreSQL 15+), else all of {@link columns};
+   * empty for the other rules and constraints.
+   */
+  readonly onDeleteSets: readonly string[]
   readonly definition: string
 }
 
@@ -47,6 +53,8 @@ export interface Index {
   readonly name: string
   readonly unique: boolean
   readonly valid: boolean
+  /** A unique index whose NULLs are equal (`NULLS NOT DISTINCT`, PostgreSQL 15+). */
+  readonly nullsNotDistinct: boolean
   readonly method: string
   readonly predicate: string | null
   /** The key columns; `null` where the key is an expression. */
@@ -66,6 +74,9 @@ export interface Trigger {
   readonly forEachRow: boolean
   readonly before: boolean
   readonly onUpdate: boolean
+  readonly onDelete: boolean
+  /** The columns of `UPDATE OF ...`; empty when any update fires it. */
+  readonly updateOf: readonly string[]
   readonly definition: string
 }
 
@@ -115,6 +126,8 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
   const inSchema = (alias: string) =>
     sql`${sql.ref(`${alias}.relnamespace`)} = ${namespace} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})
         AND NOT ${sql.ref(`${alias}.relispartition`)} AND ${notFromExtension('pg_class', alias)}`
+  // confdelsetcols (SET NULL (cols)) and indnullsnotdistinct are PostgreSQL 15's: read through to_jsonb, they are NULL before.
+  const deleteSetColumns = sql`(SELECT array_agg(n::int2) FROM jsonb_array_elements_text(nullif(to_jsonb(con) -> 'confdelsetcols', 'null')) AS n)`
   const [tables, tableComments, columns, constraints, indexes, triggers, functions, sequences, sequenceOwners] = await Promise.all([
     sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} ORDER BY 1
@@ -147,7 +160,11 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
              ref.relname AS "references", ref_ns.nspname AS "referencedSchema",
              ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) AS "referencedColumns",
-             con.confdeltype AS "onDelete", pg_get_constraintdef(con.oid) AS definition
+             con.confdeltype AS "onDelete",
+             ARRAY(SELECT a.attname::text FROM unnest(coalesce(nullif(${deleteSetColumns}, '{}'), con.conkey)) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                   WHERE con.confdeltype IN ('n', 'd') ORDER BY k.ord) AS "onDeleteSets",
+             pg_get_constraintdef(con.oid) AS definition
       FROM pg_constraint con
       JOIN pg_class c ON c.oid = con.conrelid
       LEFT JOIN pg_class ref ON ref.oid = con.confrelid
@@ -158,7 +175,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
     `.execute(db),
     sql<Index>`
       SELECT t.relname AS "table", i.relname AS name, ix.indisunique AS unique, ix.indisvalid AS valid,
-             am.amname AS method, pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
+             coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean, false) AS "nullsNotDistinct", am.amname AS method, pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
              ARRAY(SELECT a.attname::text FROM generate_series(1, ix.indnkeyatts) AS k(ord)
                    LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k.ord - 1]
                    ORDER BY k.ord) AS "keyColumns",
@@ -181,6 +198,9 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
     sql<Trigger>`
       SELECT c.relname AS "table", t.tgname AS name, p.proname AS function,
              (t.tgtype & 1) <> 0 AS "forEachRow", (t.tgtype & 2) <> 0 AS before, (t.tgtype & 16) <> 0 AS "onUpdate",
+             (t.tgtype & 8) <> 0 AS "onDelete",
+             ARRAY(SELECT a.attname::text FROM unnest(t.tgattr::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum ORDER BY k.ord) AS "updateOf",
              pg_get_triggerdef(t.oid) AS definition
       FROM pg_trigger t
       JOIN pg_class c ON c.oid = t.tgrelid

@@ -1,18 +1,41 @@
 import { closedValueSets } from './closed-value-sets.js'
 import { type Catalogue, type Column, type Constraint, type Index, ON_DELETE_RULES, type Trigger } from './read-catalogue.js'
 import {
+  type SpecCheck,
+  type SpecForeignKey,
   type SpecTable,
   specClosedValueSets,
   specForeignKeys,
+  specJobStateChecks,
+  specLifecycleTriggers,
+  specMaintenanceIndexes,
+  specReferencesWithoutForeignKey,
+  specSecretChecks,
   specTableOf,
   specTokenTables,
+  specUniqueWorkKeys,
 } from './schema-v1.js'
+
+/** A column SCHEMA-V1.md keeps without a foreign key. */
+type SpecReference = (typeof specReferencesWithoutForeignKey)[number]
 
 /**
  * The rules of SCHEMA-V1.md that a catalogue can show broken. V1-09
  * (reversible migrations) needs the migrations themselves, not a database.
  */
-export type RuleId = 'V1-01' | 'V1-02' | 'V1-03' | 'V1-04' | 'V1-05' | 'V1-06' | 'V1-07' | 'V1-08' | 'V1-10'
+export type RuleId =
+  | 'V1-01'
+  | 'V1-02'
+  | 'V1-03'
+  | 'V1-04'
+  | 'V1-05'
+  | 'V1-06'
+  | 'V1-07'
+  | 'V1-08'
+  | 'V1-10'
+  | 'V1-11'
+  | 'V1-12'
+  | 'V1-13'
 
 /** One breach of a V1 rule, where it is and how to mend it. */
 export interface Finding {
@@ -32,9 +55,22 @@ export interface Finding {
 }
 
 /** The rules {@link findViolations} checks, in order. */
-export const catalogueRules: readonly RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', 'V1-05', 'V1-06', 'V1-07', 'V1-08', 'V1-10']
+export const catalogueRules: readonly RuleId[] = [
+  'V1-01',
+  'V1-02',
+  'V1-03',
+  'V1-04',
+  'V1-05',
+  'V1-06',
+  'V1-07',
+  'V1-08',
+  'V1-10',
+  'V1-11',
+  'V1-12',
+  'V1-13',
+]
 
-/** Each rule's title in SCHEMA-V1.md. */
+/** Each rule's title in SCHEMA-V1.md; V1-11 to V1-13 are issue 14's amendments. */
 export const ruleTitles: Readonly<Record<RuleId, string>> = {
   'V1-01': 'UUID keys',
   'V1-02': 'Timestamps',
@@ -45,6 +81,9 @@ export const ruleTitles: Readonly<Record<RuleId, string>> = {
   'V1-07': 'Names',
   'V1-08': 'Closed value sets',
   'V1-10': 'No secrets at rest',
+  'V1-11': 'Life cycle',
+  'V1-12': 'Unique work and job states',
+  'V1-13': 'Maintenance indexes',
 }
 
 /** The one function that V1 keys are defaulted to (V1-01), created by migration 001. */
@@ -75,8 +114,10 @@ const SEQUENCE_DEFAULT = /\bnextval\('((?:[^']|'')+)'::regclass\)/
  * Every breach of the V1 rules that the catalogue shows, sorted by rule, then
  * table. The rules are checked on every table the catalogue holds, with no
  * list of expected tables; where SCHEMA-V1.md says more about a table of its
- * own (its kind, its foreign keys' ON DELETE, its closed value sets, whether
- * it holds tokens), that table is also checked against it.
+ * own (its kind, its foreign keys with their ON DELETE and the rows they make
+ * agree, its closed value sets, whether it holds tokens, and issue 14's checks,
+ * triggers, unique rules and indexes: V1-10 to V1-13), that table is also
+ * checked against it.
  *
  * V1-01's "defaulted to a time-ordered UUIDv7 by one function" is checked on
  * the `uuid` keys once the schema has that function (`gen_uuid_v7()`): a key
@@ -159,6 +200,10 @@ function checkTable(catalogue: Catalogue, table: string): Finding[] {
     ...checkNames(t),
     ...checkClosedValueSets(t),
     ...checkSecrets(t),
+    ...checkLifecycle(t),
+    ...checkUniqueWork(t),
+    ...checkJobStates(t),
+    ...checkMaintenanceIndexes(t),
   ]
 }
 
@@ -388,10 +433,13 @@ function checkSoftDelete(t: TableContext): Finding[] {
       ),
     )
   }
-  const uniqueRules = t.indexes.filter((index) => (index.unique || index.constraint !== null) && index.constraint !== t.primaryKey?.name)
+  // A rule over the primary key's columns and more holds one row per key anyway: a deleted row cannot clash with a new one.
+  const uniqueRules = t.indexes.filter(
+    (index) => (index.unique || index.constraint !== null) && !(t.primaryKey?.columns.every((name) => index.keyColumns.includes(name)) ?? false),
+  )
   for (const index of uniqueRules.filter((candidate) => !/\bdeleted_at IS NULL\b/.test(candidate.predicate ?? ''))) {
     const name = index.constraint ?? index.name
-    const drop = index.constraint === null ? `DROP INDEX ${t.qualify(index.name)}` : `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(index.constraint)}`
+    const drop = dropIndex(t, index)
     const keys = index.keys.join(', ')
     const create = index.method === 'btree' && index.unique
       ? `CREATE UNIQUE INDEX ${t.name(name)} ON ${t.sql} (${keys}) WHERE deleted_at IS NULL`
@@ -408,76 +456,223 @@ function checkSoftDelete(t: TableContext): Finding[] {
   return findings
 }
 
-/** V1-04, V1-05 and V1-06: each foreign key's ON DELETE, its index, and where it points. */
+/**
+ * V1-04, V1-05 and V1-06: each foreign key's ON DELETE, its index, and where
+ * it points; V1-04 also: the foreign keys SCHEMA-V1.md gives the table, in its
+ * shape, and none where it keeps a reference without one.
+ */
 function checkForeignKeys(t: TableContext): Finding[] {
+  const perKey = t.foreignKeys.flatMap((foreignKey) => {
+    const spec = specForeignKeyOf(t, foreignKey)
+    const withoutForeignKey = t.specFacts(specReferencesWithoutForeignKey).find((reference) => foreignKey.columns.includes(reference.column))
+    // A key to drop needs neither a rule nor an index.
+    return [
+      ...(withoutForeignKey === undefined
+        ? [
+            ...checkOnDeleteRule(t, foreignKey, spec),
+            ...checkAgreement(t, foreignKey, spec),
+            ...checkNulledColumns(t, foreignKey, spec),
+            ...checkForeignKeyIndex(t, foreignKey),
+          ]
+        : [unwantedForeignKey(t, foreignKey, withoutForeignKey)]),
+      ...checkForeignKeySchema(t, foreignKey),
+    ]
+  })
+  return [...perKey, ...missingForeignKeys(t)]
+}
+
+/** V1-04: an explicit ON DELETE rule, SCHEMA-V1.md's for its foreign keys. */
+function checkOnDeleteRule(t: TableContext, foreignKey: Constraint, spec: SpecForeignKey | undefined): Finding[] {
+  const rule = ON_DELETE_RULES[foreignKey.onDelete]
+  if (!['c', 'n', 'r'].includes(foreignKey.onDelete)) {
+    const choose =
+      `${redefineForeignKey(t, foreignKey, 'CASCADE')} if a ${t.table} row means nothing without its ${foreignKey.references} row; ` +
+      'SET NULL (on a nullable column) for an optional reference; RESTRICT to refuse the deletion'
+    return [
+      t.finding(
+        'V1-04',
+        foreignKeyLocation(foreignKey),
+        `${foreignKey.name} has ${foreignKey.onDelete === 'd' ? 'ON DELETE SET DEFAULT' : 'no ON DELETE rule (the implicit NO ACTION)'}`,
+        spec === undefined ? choose : `${redefineForeignKey(t, foreignKey, specOnDelete(spec, foreignKey.columns))} (SCHEMA-V1.md)`,
+      ),
+    ]
+  }
+  if (spec !== undefined && rule !== spec.onDelete) {
+    return [
+      t.finding(
+        'V1-04',
+        foreignKeyLocation(foreignKey),
+        `${foreignKey.name} is ON DELETE ${rule}; SCHEMA-V1.md says ${spec.onDelete}`,
+        redefineForeignKey(t, foreignKey, specOnDelete(spec, foreignKey.columns)),
+      ),
+    ]
+  }
+  return []
+}
+
+/** V1-04: a foreign key that SCHEMA-V1.md ties to the row's own value of another column ({@link SpecForeignKey.agreeing}) is composite. */
+function checkAgreement(t: TableContext, foreignKey: Constraint, spec: SpecForeignKey | undefined): Finding[] {
+  if (spec?.agreeing === undefined || foreignKey.columns.length > 1) {
+    return []
+  }
+  return [
+    t.finding(
+      'V1-04',
+      foreignKeyLocation(foreignKey),
+      `${foreignKey.name} refers to ${spec.references} by ${spec.column} alone; SCHEMA-V1.md refers by (${spec.column}, ${spec.agreeing}) ` +
+        `to ${spec.references} (id, ${spec.agreeing}), so that the ${spec.references} row has the same ${spec.agreeing}`,
+      addSpecForeignKey(t, spec, foreignKey),
+    ),
+  ]
+}
+
+/** V1-04: SET NULL sets nullable columns only, and on a key that ties rows that agree, only the reference. */
+function checkNulledColumns(t: TableContext, foreignKey: Constraint, spec: SpecForeignKey | undefined): Finding[] {
   const findings: Finding[] = []
-  for (const foreignKey of t.foreignKeys) {
-    const columns = foreignKey.columns.join(', ')
-    const where = { ...(foreignKey.columns.length === 1 && { column: foreignKey.columns[0]! }), constraint: foreignKey.name }
-    const spec =
-      t.spec === undefined
-        ? undefined
-        : specForeignKeys.find((candidate) => candidate.table === t.table && foreignKey.columns.join() === candidate.column)
-    const rule = ON_DELETE_RULES[foreignKey.onDelete]
-    const redefine = (onDelete: string): string =>
-      `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(foreignKey.name)}, ADD CONSTRAINT ${t.name(foreignKey.name)} ` +
-      `FOREIGN KEY (${columns}) REFERENCES ${foreignKey.references} (${foreignKey.referencedColumns.join(', ')}) ON DELETE ${onDelete}`
-    const choose = `${redefine('CASCADE')} if a ${t.table} row means nothing without its ${foreignKey.references} row; SET NULL (on a nullable column) for an optional reference; RESTRICT to refuse the deletion`
-    if (!['c', 'n', 'r'].includes(foreignKey.onDelete)) {
-      findings.push(
-        t.finding(
-          'V1-04',
-          where,
-          `${foreignKey.name} has ${foreignKey.onDelete === 'd' ? 'ON DELETE SET DEFAULT' : 'no ON DELETE rule (the implicit NO ACTION)'}`,
-          spec === undefined ? choose : `${redefine(spec.onDelete)} (SCHEMA-V1.md)`,
-        ),
-      )
-    } else if (spec !== undefined && rule !== spec.onDelete) {
-      findings.push(
-        t.finding('V1-04', where, `${foreignKey.name} is ON DELETE ${rule}; SCHEMA-V1.md says ${spec.onDelete}`, `${redefine(spec.onDelete)}`),
-      )
-    }
-    const wantsSetNull = spec === undefined ? foreignKey.onDelete === 'n' : spec.onDelete === 'SET NULL'
-    const notNull = foreignKey.columns.filter((name) => t.column(name)?.notNull === true)
-    if (wantsSetNull && notNull.length > 0) {
-      findings.push(
-        t.finding(
-          'V1-04',
-          where,
-          `${foreignKey.name} sets ${notNull.join(', ')} to NULL on delete, but ${notNull.length === 1 ? 'it is' : 'they are'} NOT NULL`,
-          `ALTER TABLE ${t.sql} ${notNull.map((name) => `ALTER COLUMN ${t.name(name)} DROP NOT NULL`).join(', ')}`,
-        ),
-      )
-    }
-    const covered = t.indexes.some(
-      (index) =>
-        index.valid &&
-        index.method === 'btree' &&
-        index.predicate === null &&
-        foreignKey.columns.every((name, position) => index.keyColumns[position] === name),
+  const beyond = spec?.onDelete === 'SET NULL' ? foreignKey.onDeleteSets.filter((name) => name !== spec.column) : []
+  if (spec !== undefined && beyond.length > 0) {
+    findings.push(
+      t.finding(
+        'V1-04',
+        foreignKeyLocation(foreignKey),
+        `${foreignKey.name} sets ${beyond.join(', ')} to NULL too on delete; SCHEMA-V1.md sets only ${spec.column}, and the row keeps its ${beyond.join(', ')}`,
+        redefineForeignKey(t, foreignKey, specOnDelete(spec, foreignKey.columns)),
+      ),
     )
-    if (!covered) {
-      findings.push(
-        t.finding(
-          'V1-05',
-          where,
-          `no plain (non-partial) btree index leads with (${columns}): deleting a ${foreignKey.references} row scans ${t.table}`,
-          `CREATE INDEX ${t.name(`${t.table}_${foreignKey.columns.join('_')}_idx`)} ON ${t.sql} (${columns})`,
-        ),
-      )
-    }
-    if (foreignKey.referencedSchema !== null && foreignKey.referencedSchema !== t.catalogue.schema) {
-      findings.push(
-        t.finding(
-          'V1-06',
-          where,
-          `${foreignKey.name} refers to ${foreignKey.referencedSchema}.${foreignKey.references}, outside ${t.catalogue.schema}`,
-          `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(foreignKey.name)}: ${t.catalogue.schema} must not depend on another service's schema; keep the reference as a plain uuid checked by the application`,
-        ),
-      )
-    }
+  }
+  const nulled = spec === undefined ? (foreignKey.onDelete === 'n' ? foreignKey.onDeleteSets : []) : spec.onDelete === 'SET NULL' ? [spec.column] : []
+  const notNull = nulled.filter((name) => t.column(name)?.notNull === true)
+  if (notNull.length > 0) {
+    findings.push(
+      t.finding(
+        'V1-04',
+        foreignKeyLocation(foreignKey),
+        `${foreignKey.name} sets ${notNull.join(', ')} to NULL on delete, but ${notNull.length === 1 ? 'it is' : 'they are'} NOT NULL`,
+        `ALTER TABLE ${t.sql} ${notNull.map((name) => `ALTER COLUMN ${t.name(name)} DROP NOT NULL`).join(', ')}`,
+      ),
+    )
   }
   return findings
+}
+
+/** V1-04: a foreign key on a column that SCHEMA-V1.md keeps without one, so that purging the rows it names never writes this table. */
+function unwantedForeignKey(t: TableContext, foreignKey: Constraint, reference: SpecReference): Finding {
+  return t.finding(
+    'V1-04',
+    foreignKeyLocation(foreignKey),
+    `${foreignKey.name} ties ${reference.column} to ${reference.references}; SCHEMA-V1.md keeps ${reference.column} without a foreign key, ` +
+      `so that deleting ${reference.references} rows never touches ${t.table}`,
+    `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(foreignKey.name)}`,
+  )
+}
+
+/** V1-04: the foreign keys SCHEMA-V1.md gives the table's columns. */
+function missingForeignKeys(t: TableContext): Finding[] {
+  return t
+    .specFacts<SpecForeignKey>(specForeignKeys)
+    .filter(
+      (spec) =>
+        specKeyColumns(spec).columns.every((name) => t.column(name) !== undefined) &&
+        !t.foreignKeys.some((foreignKey) => specForeignKeyOf(t, foreignKey) === spec),
+    )
+    .map((spec) => {
+      const { columns, referenced } = specKeyColumns(spec)
+      return t.finding(
+        'V1-04',
+        { column: spec.column },
+        `${spec.column} has no foreign key; SCHEMA-V1.md has (${columns.join(', ')}) refer to ${spec.references} (${referenced.join(', ')}) ON DELETE ${spec.onDelete}`,
+        addSpecForeignKey(t, spec),
+      )
+    })
+}
+
+/** V1-05: a plain btree index leads with the foreign key's columns. */
+function checkForeignKeyIndex(t: TableContext, foreignKey: Constraint): Finding[] {
+  if (hasLeadingIndex(t, foreignKey.columns)) {
+    return []
+  }
+  const columns = foreignKey.columns.join(', ')
+  return [
+    t.finding(
+      'V1-05',
+      foreignKeyLocation(foreignKey),
+      `no plain (non-partial) btree index leads with (${columns}): deleting a ${foreignKey.references} row scans ${t.table}`,
+      `CREATE INDEX ${t.name(`${t.table}_${foreignKey.columns.join('_')}_idx`)} ON ${t.sql} (${columns})`,
+    ),
+  ]
+}
+
+/** V1-06: a foreign key points into the audited schema. */
+function checkForeignKeySchema(t: TableContext, foreignKey: Constraint): Finding[] {
+  if (foreignKey.referencedSchema === null || foreignKey.referencedSchema === t.catalogue.schema) {
+    return []
+  }
+  return [
+    t.finding(
+      'V1-06',
+      foreignKeyLocation(foreignKey),
+      `${foreignKey.name} refers to ${foreignKey.referencedSchema}.${foreignKey.references}, outside ${t.catalogue.schema}`,
+      `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(foreignKey.name)}: ${t.catalogue.schema} must not depend on another service's schema; keep the reference as a plain uuid checked by the application`,
+    ),
+  ]
+}
+
+/** The foreign key of SCHEMA-V1.md that `foreignKey` stands for: on its column, or on its column and its agreeing one. */
+function specForeignKeyOf(t: TableContext, foreignKey: Constraint): SpecForeignKey | undefined {
+  const columns = foreignKey.columns.join()
+  return t.specFacts<SpecForeignKey>(specForeignKeys).find((spec) => columns === spec.column || columns === specKeyColumns(spec).columns.join())
+}
+
+/** The columns of a foreign key of SCHEMA-V1.md, and those it refers to. */
+function specKeyColumns(spec: SpecForeignKey): { readonly columns: readonly string[]; readonly referenced: readonly string[] } {
+  return spec.agreeing === undefined
+    ? { columns: [spec.column], referenced: ['id'] }
+    : { columns: [spec.column, spec.agreeing], referenced: ['id', spec.agreeing] }
+}
+
+/** SCHEMA-V1.md's ON DELETE for a key on `columns`: a composite key's SET NULL sets the reference only, and keeps the agreeing column. */
+function specOnDelete(spec: SpecForeignKey, columns: readonly string[]): string {
+  return spec.onDelete === 'SET NULL' && columns.length > 1 ? `SET NULL (${spec.column})` : spec.onDelete
+}
+
+/** The statement that re-creates `foreignKey` as it is, with another ON DELETE. */
+function redefineForeignKey(t: TableContext, foreignKey: Constraint, onDelete: string): string {
+  return (
+    `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(foreignKey.name)}, ADD CONSTRAINT ${t.name(foreignKey.name)} ` +
+    `FOREIGN KEY (${foreignKey.columns.join(', ')}) REFERENCES ${foreignKey.references} (${foreignKey.referencedColumns.join(', ')}) ON DELETE ${onDelete}`
+  )
+}
+
+/**
+ * The statements that give the table SCHEMA-V1.md's foreign key `spec`, in
+ * place of `replacing`: with the unique rule it refers to and its index
+ * (V1-05) where they are missing.
+ */
+function addSpecForeignKey(t: TableContext, spec: SpecForeignKey, replacing?: Constraint): string {
+  const { columns, referenced } = specKeyColumns(spec)
+  const target = t.qualify(spec.references)
+  const targetIsUnique = t.catalogue.indexes.some(
+    (index) => index.table === spec.references && index.unique && index.valid && index.predicate === null && sameMembers(index.keyColumns, referenced),
+  )
+  const drop = replacing === undefined ? '' : `DROP CONSTRAINT ${t.name(replacing.name)}, `
+  return [
+    ...(targetIsUnique ? [] : [`ALTER TABLE ${target} ADD CONSTRAINT ${t.name(`${spec.references}_${referenced.join('_')}_key`)} UNIQUE (${referenced.join(', ')})`]),
+    `ALTER TABLE ${t.sql} ${drop}ADD CONSTRAINT ${t.name(`${t.table}_${columns.join('_')}_fkey`)} ` +
+      `FOREIGN KEY (${columns.join(', ')}) REFERENCES ${target} (${referenced.join(', ')}) ON DELETE ${specOnDelete(spec, columns)}`,
+    ...(hasLeadingIndex(t, columns) ? [] : [`CREATE INDEX ${t.name(`${t.table}_${columns.join('_')}_idx`)} ON ${t.sql} (${columns.join(', ')})`]),
+  ].join('; ')
+}
+
+/** Whether a valid, plain (non-partial) btree index of the table leads with `columns`, in order. */
+function hasLeadingIndex(t: TableContext, columns: readonly string[]): boolean {
+  return t.indexes.some(
+    (index) => index.valid && index.method === 'btree' && index.predicate === null && columns.every((name, position) => index.keyColumns[position] === name),
+  )
+}
+
+/** Where a finding on a foreign key is: its constraint, and its column when it has one. */
+function foreignKeyLocation(foreignKey: Constraint): { readonly column?: string; readonly constraint: string } {
+  return { ...(foreignKey.columns.length === 1 && { column: foreignKey.columns[0]! }), constraint: foreignKey.name }
 }
 
 /** V1-07: snake_case, and every constraint, index and trigger named by the convention. */
@@ -571,7 +766,7 @@ function checkClosedValueSets(t: TableContext): Finding[] {
   return findings
 }
 
-/** V1-10: tokens only as a unique token_hash; no secret in clear. */
+/** V1-10: tokens only as a unique token_hash; no secret in clear; hashes of SCHEMA-V1.md's shape. */
 function checkSecrets(t: TableContext): Finding[] {
   const findings: Finding[] = []
   for (const { name } of t.columns.filter((column) => SECRET_COLUMN.test(column.name))) {
@@ -584,6 +779,7 @@ function checkSecrets(t: TableContext): Finding[] {
       ),
     )
   }
+  findings.push(...missingChecks(t, 'V1-10', specSecretChecks))
   const tokenHash = t.column('token_hash')
   if (tokenHash === undefined) {
     if (t.spec !== undefined && specTokenTables.includes(t.table)) {
@@ -615,6 +811,126 @@ function checkSecrets(t: TableContext): Finding[] {
     )
   }
   return findings
+}
+
+/** The CHECKs of SCHEMA-V1.md in `checks` that the table lacks, as findings of `rule`. */
+function missingChecks(t: TableContext, rule: RuleId, checks: readonly SpecCheck[]): Finding[] {
+  return t
+    .specFacts(checks)
+    .filter(
+      (spec) =>
+        !t.constraints.some(
+          (constraint) =>
+            constraint.type === 'c' &&
+            sameMembers(constraint.columns, spec.columns) &&
+            (spec.contains === undefined || constraint.definition.includes(spec.contains)),
+        ),
+    )
+    .map((spec) => {
+      const named = t.constraints.find((constraint) => constraint.name === spec.name)
+      return t.finding(
+        rule,
+        { ...(spec.columns.length === 1 && { column: spec.columns[0]! }), constraint: spec.name },
+        named === undefined ? `nothing checks that ${spec.ensures}` : `${named.name} does not check that ${spec.ensures}: it is ${named.definition}`,
+        `${addColumnsFirst(t, spec.columns)}ALTER TABLE ${t.sql} ${named === undefined ? '' : `DROP CONSTRAINT ${t.name(named.name)}, `}` +
+          `ADD CONSTRAINT ${t.name(spec.name)} CHECK (${spec.condition})`,
+      )
+    })
+}
+
+/** V1-11: the row triggers that carry out closing and erasing an account. */
+function checkLifecycle(t: TableContext): Finding[] {
+  return t.specFacts(specLifecycleTriggers).flatMap((spec) => {
+    const fires = (trigger: Trigger): boolean =>
+      trigger.function === spec.function &&
+      trigger.forEachRow &&
+      trigger.before === (spec.timing === 'BEFORE') &&
+      (spec.event === 'DELETE' ? trigger.onDelete : trigger.onUpdate && sameMembers(trigger.updateOf, spec.updateOf ?? []))
+    if (t.triggers.some(fires)) {
+      return []
+    }
+    const named = t.triggers.find((trigger) => trigger.name === spec.name)
+    const event = `${spec.timing} ${spec.event}${spec.updateOf === undefined ? '' : ` OF ${spec.updateOf.join(', ')}`}`
+    const create = t.catalogue.functions.some((fn) => fn.name === spec.function)
+      ? ''
+      : `create ${spec.function}() (V1 migration ${spec.migration}), then `
+    return [
+      t.finding(
+        'V1-11',
+        { constraint: spec.name },
+        `no ${event} FOR EACH ROW trigger runs ${spec.function}(), so nothing ${spec.does}`,
+        `${create}${named === undefined ? '' : `DROP TRIGGER ${t.name(named.name)} ON ${t.sql}; `}` +
+          `CREATE TRIGGER ${t.name(spec.name)} ${event} ON ${t.sql} FOR EACH ROW${spec.when === undefined ? '' : ` WHEN (${spec.when})`} ` +
+          `EXECUTE FUNCTION ${spec.function}()`,
+      ),
+    ]
+  })
+}
+
+/** V1-12: the unique rules that keep work from being done twice, NULLs equal. */
+function checkUniqueWork(t: TableContext): Finding[] {
+  return t.specFacts(specUniqueWorkKeys).flatMap((spec) => {
+    const where = spec.where ?? null
+    const candidates = t.indexes.filter((index) => index.unique && sameMembers(index.keyColumns, spec.columns))
+    if (candidates.some((index) => index.valid && index.nullsNotDistinct && index.predicate === where)) {
+      return []
+    }
+    const closest = candidates.find((index) => (index.constraint ?? index.name) === spec.name) ?? candidates[0]
+    const problems =
+      closest === undefined
+        ? []
+        : [
+            ...(closest.valid ? [] : ['is invalid']),
+            ...(closest.nullsNotDistinct ? [] : ['treats NULLs as distinct, so rows of no version never clash']),
+            ...(closest.predicate === where ? [] : [closest.predicate === null ? `holds among all rows, not only WHERE ${where}` : `holds only WHERE ${closest.predicate}`]),
+          ]
+    const create =
+      spec.where === undefined
+        ? `ALTER TABLE ${t.sql} ADD CONSTRAINT ${t.name(spec.name)} UNIQUE NULLS NOT DISTINCT (${spec.columns.join(', ')})`
+        : `CREATE UNIQUE INDEX ${t.name(spec.name)} ON ${t.sql} (${spec.columns.join(', ')}) NULLS NOT DISTINCT WHERE ${spec.where}`
+    return [
+      t.finding(
+        'V1-12',
+        { constraint: closest?.constraint ?? closest?.name ?? spec.name },
+        closest === undefined
+          ? `nothing ensures that ${spec.ensures}`
+          : `${closest.constraint ?? closest.name} ${problems.join(' and ')}; SCHEMA-V1.md ensures that ${spec.ensures}`,
+        `${addColumnsFirst(t, spec.columns)}${closest === undefined ? '' : `${dropIndex(t, closest)}; `}${create}`,
+      ),
+    ]
+  })
+}
+
+/** V1-12: each state of a job with the columns that go with it. */
+function checkJobStates(t: TableContext): Finding[] {
+  return missingChecks(t, 'V1-12', specJobStateChecks)
+}
+
+/** V1-13: the indexes that purges and the reclaiming of lost jobs read. */
+function checkMaintenanceIndexes(t: TableContext): Finding[] {
+  return t
+    .specFacts(specMaintenanceIndexes)
+    .filter(
+      (spec) =>
+        !t.indexes.some(
+          (index) =>
+            index.valid &&
+            index.method === 'btree' &&
+            index.keyColumns[0] === spec.column &&
+            (index.predicate === null || index.predicate === (spec.where ?? null)),
+        ),
+    )
+    .map((spec) => {
+      const named = t.indexes.find((index) => index.name === spec.name)
+      const where = spec.where === undefined ? '' : ` WHERE ${spec.where}`
+      return t.finding(
+        'V1-13',
+        { column: spec.column, constraint: spec.name },
+        `no ${spec.where === undefined ? 'plain ' : ''}btree index leads with ${spec.column}${where}: ${spec.serves}, scans ${t.table}`,
+        `${addColumnsFirst(t, [spec.column])}${named === undefined ? '' : `${dropIndex(t, named)}; `}` +
+          `CREATE INDEX ${t.name(spec.name)} ON ${t.sql} (${spec.column})${where}`,
+      )
+    })
 }
 
 /** One table of the catalogue, with what the checks need of it. */
@@ -649,6 +965,11 @@ class TableContext {
     return this.columns.find((column) => column.name === name)
   }
 
+  /** The facts of SCHEMA-V1.md about this table; none when it does not list the table. */
+  specFacts<T extends { readonly table: string }>(facts: readonly T[]): T[] {
+    return this.spec === undefined ? [] : facts.filter((fact) => fact.table === this.table)
+  }
+
   name(identifier: string): string {
     return quoteIdentifier(identifier)
   }
@@ -660,6 +981,22 @@ class TableContext {
   finding(rule: RuleId, where: { readonly column?: string; readonly constraint?: string }, message: string, fix: string): Finding {
     return { rule, table: this.table, ...where, message, fix }
   }
+}
+
+/** The statement that drops `index`, or the constraint it implements. */
+function dropIndex(t: TableContext, index: Index): string {
+  return index.constraint === null ? `DROP INDEX ${t.qualify(index.name)}` : `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(index.constraint)}`
+}
+
+/** What a fix must do first when the table lacks some of `columns`: add them, as SCHEMA-V1.md has them. */
+function addColumnsFirst(t: TableContext, columns: readonly string[]): string {
+  const missing = columns.filter((name) => t.column(name) === undefined)
+  return missing.length === 0 ? '' : `add the column${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (SCHEMA-V1.md), then `
+}
+
+/** Whether `a` and `b` hold the same names, in any order. */
+function sameMembers(a: readonly (string | null)[], b: readonly string[]): boolean {
+  return a.length === b.length && b.every((name) => a.includes(name))
 }
 
 function kindName(spec: SpecTable): string {

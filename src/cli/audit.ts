@@ -18,10 +18,12 @@ export const auditCommand: Command = {
   args: '[--url <url>] [--schema <name>] [--format text|markdown|json]',
   summary: 'check any database against the V1 rules, changing nothing',
   description: `Reads the catalogue of a PostgreSQL 13+ database in one read-only transaction and checks
-the rules of SCHEMA-V1.md that a catalogue can show: V1-01 to V1-08 and V1-10 (V1-09, reversible
-migrations, needs the migrations themselves). Every rule is checked on every table; a table that
-SCHEMA-V1.md lists is also checked against what the specification says of it (soft-deletable or
-append-only, the ON DELETE rule of each foreign key, closed value sets, tokens).
+the rules of SCHEMA-V1.md that a catalogue can show: V1-01 to V1-08 and V1-10 to V1-13 (V1-09,
+reversible migrations, needs the migrations themselves). Every rule is checked on every table; a table
+that SCHEMA-V1.md lists is also checked against what the specification says of it (soft-deletable or
+append-only, each foreign key with its ON DELETE rule and the rows it makes agree, closed value sets,
+tokens and their shape, the life-cycle triggers of users, unique work and job states, maintenance
+indexes).
 
 The report goes to stdout: the findings grouped by rule, each with where it is and how to fix it, then
 the tables whose primary key V1 changes (Domain, Table, Current PK, Target V1 PK, as in the audit's

@@ -57,7 +57,8 @@ a password reset; per 5 users an email verification; per 20 users a room`,
       value: 'N',
       help: `tracks (default ${DEFAULTS.tracks}), owned by the artists. Per track: version 1 (1 in 5 also
 version 2), 3 HLS renditions (128, 256, 320 kbps), 2 comments (1 in 5 a reply), an upload
-in the audit trail. Per 10 tracks a transcode job; per 5 tracks a share`,
+in the audit trail. Per 10 tracks a transcode job of its latest version at one of those
+bitrates (queued, running or finished); per 5 tracks a share`,
     },
     plays: {
       type: 'string',
@@ -352,9 +353,17 @@ async function seedWorld(db: Kysely<Database>, s: Seeder, sizes: SeedOptions): P
       manifest_key: `hls/${versions[Math.floor(index / RENDITIONS_KBPS.length)]!.id}/${bitrate}k/index.m3u8`,
     }
   })
-  await s.insert('hls_transcode_queue', ceilDiv(tracks.length, 10), () => {
-    const track = random.pick(tracks)
-    return { track_id: track.id, bitrate_kbps: random.pick(RENDITIONS_KBPS) }
+  // Distinct (track, bitrate) pairs: a rendition has one active job at most.
+  const latestVersion = new Map(versions.map((version) => [version.track_id, version.id]))
+  const transcodes = s.pairs(ceilDiv(tracks.length, 10), tracks.length, RENDITIONS_KBPS.length)
+  await s.insert('hls_transcode_queue', transcodes.length, (index) => {
+    const [t, r] = transcodes[index]!
+    return {
+      track_id: tracks[t]!.id,
+      track_version_id: latestVersion.get(tracks[t]!.id)!,
+      bitrate_kbps: RENDITIONS_KBPS[r]!,
+      status: random.weighted({ queued: 6, running: 1, succeeded: 10, failed: 2, cancelled: 1 }),
+    }
   })
 
   const playlists = await s.insert('playlists', ceilDiv(users.length, 2), () => ({ user_id: random.pick(users).id }))

@@ -9,7 +9,11 @@ import { type Kysely, sql } from 'kysely'
  * from `gen_random_uuid()`, which is core since PostgreSQL 13 and needs no
  * extension). The last 60-bit time value is kept in a session setting, and a
  * value that is not greater than it is bumped by one, so ids made by one session
- * strictly increase even within one microsecond or when the clock steps back.
+ * strictly increase even within one microsecond or when the clock steps back by
+ * up to a second. Any session can change that setting, and a pooler hands it on
+ * to the next client: a value that is not a number, or that runs more than a
+ * second ahead of the clock, is ignored, so it can neither break inserts nor
+ * date ids in the future.
  * A setting is reverted when its transaction aborts; ids of an aborted
  * transaction were never stored, and the clock has moved on by then.
  *
@@ -28,10 +32,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     AS $$
     DECLARE
       tick bigint := (extract(epoch FROM clock_timestamp()) * 4096000)::bigint;
-      last_tick bigint := coalesce(nullif(current_setting('veza.gen_uuid_v7_last_tick', true), '')::bigint, 0);
+      last_tick text := current_setting('veza.gen_uuid_v7_last_tick', true);
     BEGIN
-      IF tick <= last_tick THEN
-        tick := last_tick + 1;
+      -- Any session can SET the setting: only a value this function could have written counts,
+      -- digits at most one second ahead of the clock.
+      IF last_tick ~ '^[0-9]{1,18}$' AND last_tick::bigint BETWEEN tick AND tick + 4096000 THEN
+        tick := last_tick::bigint + 1;
       END IF;
       PERFORM set_config('veza.gen_uuid_v7_last_tick', tick::text, false);
       RETURN encode(

@@ -1,5 +1,16 @@
 import { type Kysely, sql } from 'kysely'
 
+const B64 = '[A-Za-z0-9+/]'
+const PASSWORD_HASH =
+  '^[$](?:' +
+  [
+    `argon2(?:id|i|d)[$]v=[0-9]+[$]m=[0-9]+,t=[0-9]+,p=[0-9]+[$]${B64}{11,}[$]${B64}{16,}`,
+    `scrypt[$]ln=[0-9]+,r=[0-9]+,p=[0-9]+[$]${B64}{11,}[$]${B64}{16,}`,
+    `pbkdf2-sha(?:256|512)[$]i=[0-9]+[$][A-Za-z0-9+/.]{11,}[$][A-Za-z0-9+/.]{16,}`,
+    '2[aby][$][0-9]{2}[$][./A-Za-z0-9]{53}',
+  ].join('|') +
+  ')$'
+
 /**
  * Users, roles, permissions and the two link tables between them.
  *
@@ -7,7 +18,8 @@ import { type Kysely, sql } from 'kysely'
  * (`lower(...)` partial unique indexes), so registration and log-in by either
  * are index lookups and a soft-deleted account never blocks a new one.
  * A role still granted to someone cannot be deleted (`user_roles.role_id`
- * is RESTRICT).
+ * is RESTRICT). `password_hash` must be the string of a password-hashing
+ * function: argon2, scrypt or PBKDF2 in the PHC string format, or bcrypt.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -25,6 +37,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('users_pkey', ['id'])
+    // A key-derivation function's own string (PHC format, or bcrypt's modular crypt format): never a
+    // password, nor a fast hash of one.
+    .addCheckConstraint(
+      'users_password_hash_check',
+      sql`password_hash ~ ${sql.lit(PASSWORD_HASH)}`,
+    )
     .execute()
   await db.schema
     .createIndex('users_username_key')

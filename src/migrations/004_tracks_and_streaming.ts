@@ -6,6 +6,12 @@ import { type Kysely, sql } from 'kysely'
  * shares and comments. A track owns all of it (CASCADE). Plays and playback
  * analytics outlive the listener: their `user_id` is SET NULL.
  *
+ * Rows that must agree are tied by composite foreign keys on `(id, track_id)`:
+ * a rendition or a job is of a version of its own track, analytics name their
+ * play's track, a reply is on its parent's track. `track_plays.session_id`
+ * records the session a play happened in with no foreign key, so that purging
+ * sessions never rewrites plays; erasing the listener clears it (009).
+ *
  * `track_plays.playlist_id` is created here with its index; its foreign key to
  * `playlists` is added by the playlists migration, which creates that table.
  */
@@ -67,6 +73,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('track_versions_pkey', ['id'])
+    // The target of the (track_version_id, track_id) foreign keys: a rendition or a job of a version is of its track.
+    .addUniqueConstraint('track_versions_id_track_id_key', ['id', 'track_id'])
     .addForeignKeyConstraint('track_versions_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
@@ -114,19 +122,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addForeignKeyConstraint('hls_streams_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('hls_streams_track_version_id_fkey', ['track_version_id'], 'track_versions', ['id'], (fk) =>
-      fk.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'hls_streams_track_version_id_track_id_fkey',
+      ['track_version_id', 'track_id'],
+      'track_versions',
+      ['id', 'track_id'],
+      (fk) => fk.onDelete('cascade'),
+    )
+    // One row per rendition, the target of the transcoder's ON CONFLICT; a NULL version is one value.
+    .addUniqueConstraint(
+      'hls_streams_track_id_track_version_id_bitrate_kbps_codec_key',
+      ['track_id', 'track_version_id', 'bitrate_kbps', 'codec'],
+      (uc) => uc.nullsNotDistinct(),
     )
     .addCheckConstraint('hls_streams_bitrate_kbps_check', sql`bitrate_kbps > 0`)
     .addCheckConstraint('hls_streams_segment_duration_ms_check', sql`segment_duration_ms > 0`)
     .addCheckConstraint('hls_streams_segment_count_check', sql`segment_count >= 0`)
     .addCheckConstraint('hls_streams_status_check', sql`status IN ('pending', 'ready', 'failed')`)
     .execute()
-  await db.schema.createIndex('hls_streams_track_id_idx').on('hls_streams').column('track_id').execute()
   await db.schema
-    .createIndex('hls_streams_track_version_id_idx')
+    .createIndex('hls_streams_track_version_id_track_id_idx')
     .on('hls_streams')
-    .column('track_version_id')
+    .columns(['track_version_id', 'track_id'])
     .execute()
   await sql`
     CREATE TRIGGER hls_streams_set_updated_at BEFORE UPDATE ON hls_streams
@@ -161,10 +178,10 @@ export async function up(db: Kysely<any>): Promise<void> {
       fk.onDelete('cascade'),
     )
     .addForeignKeyConstraint(
-      'hls_transcode_queue_track_version_id_fkey',
-      ['track_version_id'],
+      'hls_transcode_queue_track_version_id_track_id_fkey',
+      ['track_version_id', 'track_id'],
       'track_versions',
-      ['id'],
+      ['id', 'track_id'],
       (fk) => fk.onDelete('cascade'),
     )
     .addCheckConstraint('hls_transcode_queue_bitrate_kbps_check', sql`bitrate_kbps > 0`)
@@ -174,6 +191,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .addCheckConstraint('hls_transcode_queue_attempts_check', sql`attempts >= 0`)
     .addCheckConstraint('hls_transcode_queue_max_attempts_check', sql`max_attempts > 0`)
+    // Each state with the columns that go with it: a queued job has an attempt left and is held by no
+    // worker, a running one by a worker since a time, and a job is finished exactly when it succeeded,
+    // failed or was cancelled.
+    .addCheckConstraint(
+      'hls_transcode_queue_status_attempts_max_attempts_check',
+      sql`CASE WHEN status = 'queued' THEN attempts < max_attempts ELSE attempts <= max_attempts END`,
+    )
+    .addCheckConstraint(
+      'hls_transcode_queue_status_locked_by_locked_at_check',
+      sql`CASE status
+        WHEN 'queued' THEN locked_by IS NULL AND locked_at IS NULL
+        WHEN 'running' THEN locked_by IS NOT NULL AND locked_at IS NOT NULL
+        ELSE true
+      END`,
+    )
+    .addCheckConstraint(
+      'hls_transcode_queue_status_finished_at_check',
+      sql`(status IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL)`,
+    )
     .execute()
   await db.schema
     .createIndex('hls_transcode_queue_priority_run_after_idx')
@@ -181,15 +217,31 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['priority desc', 'run_after'])
     .where(sql.ref('status'), '=', 'queued')
     .execute()
+  // One active job per rendition to make, the target of an enqueue's ON CONFLICT; a NULL version is one value.
+  await db.schema
+    .createIndex('hls_transcode_queue_track_id_track_version_id_bitrate_kbps_key')
+    .on('hls_transcode_queue')
+    .unique()
+    .nullsNotDistinct()
+    .columns(['track_id', 'track_version_id', 'bitrate_kbps'])
+    .where(sql<boolean>`status IN ('queued', 'running')`)
+    .execute()
+  // Reclaiming the running jobs whose worker stopped answering: status = 'running' AND locked_at < $1.
+  await db.schema
+    .createIndex('hls_transcode_queue_locked_at_idx')
+    .on('hls_transcode_queue')
+    .column('locked_at')
+    .where(sql.ref('status'), '=', 'running')
+    .execute()
   await db.schema
     .createIndex('hls_transcode_queue_track_id_idx')
     .on('hls_transcode_queue')
     .column('track_id')
     .execute()
   await db.schema
-    .createIndex('hls_transcode_queue_track_version_id_idx')
+    .createIndex('hls_transcode_queue_track_version_id_track_id_idx')
     .on('hls_transcode_queue')
-    .column('track_version_id')
+    .columns(['track_version_id', 'track_id'])
     .execute()
   await sql`
     CREATE TRIGGER hls_transcode_queue_set_updated_at BEFORE UPDATE ON hls_transcode_queue
@@ -208,13 +260,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('completed', 'boolean', (col) => col.notNull().defaultTo(false))
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_plays_pkey', ['id'])
+    // The target of playback_analytics_track_play_id_track_id_fkey.
+    .addUniqueConstraint('track_plays_id_track_id_key', ['id', 'track_id'])
     .addForeignKeyConstraint('track_plays_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
     .addForeignKeyConstraint('track_plays_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
-    .addForeignKeyConstraint('track_plays_session_id_fkey', ['session_id'], 'user_sessions', ['id'], (fk) =>
       fk.onDelete('set null'),
     )
     .addCheckConstraint(
@@ -230,7 +281,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['track_id', 'created_at desc'])
     .execute()
   await db.schema.createIndex('track_plays_user_id_idx').on('track_plays').column('user_id').execute()
-  await db.schema.createIndex('track_plays_session_id_idx').on('track_plays').column('session_id').execute()
   await db.schema.createIndex('track_plays_playlist_id_idx').on('track_plays').column('playlist_id').execute()
 
   await db.schema
@@ -248,8 +298,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('country_code', 'text')
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('playback_analytics_pkey', ['id'])
-    .addForeignKeyConstraint('playback_analytics_track_play_id_fkey', ['track_play_id'], 'track_plays', ['id'], (fk) =>
-      fk.onDelete('cascade'),
+    // The analytics of a play name the play's track.
+    .addForeignKeyConstraint(
+      'playback_analytics_track_play_id_track_id_fkey',
+      ['track_play_id', 'track_id'],
+      'track_plays',
+      ['id', 'track_id'],
+      (fk) => fk.onDelete('cascade'),
     )
     .addForeignKeyConstraint('playback_analytics_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
@@ -266,9 +321,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('playback_analytics_country_code_check', sql`country_code ~ '^[A-Z]{2}$'`)
     .execute()
   await db.schema
-    .createIndex('playback_analytics_track_play_id_idx')
+    .createIndex('playback_analytics_track_play_id_track_id_idx')
     .on('playback_analytics')
-    .column('track_play_id')
+    .columns(['track_play_id', 'track_id'])
     .execute()
   await db.schema
     .createIndex('playback_analytics_track_id_created_at_idx')
@@ -390,25 +445,35 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('track_comments_pkey', ['id'])
+    // The target of track_comments_parent_id_track_id_fkey.
+    .addUniqueConstraint('track_comments_id_track_id_key', ['id', 'track_id'])
     .addForeignKeyConstraint('track_comments_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
     .addForeignKeyConstraint('track_comments_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('track_comments_parent_id_fkey', ['parent_id'], 'track_comments', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
     .addCheckConstraint('track_comments_body_check', sql`char_length(body) BETWEEN 1 AND 5000`)
     .addCheckConstraint('track_comments_position_ms_check', sql`position_ms >= 0`)
     .execute()
+  // A reply is on its parent's track. Deleting the parent (its author's erasure, a moderator) detaches
+  // the replies, which belong to their own authors: only parent_id is set to NULL, a column list the
+  // schema builder cannot write.
+  await sql`
+    ALTER TABLE track_comments ADD CONSTRAINT track_comments_parent_id_track_id_fkey
+    FOREIGN KEY (parent_id, track_id) REFERENCES track_comments (id, track_id) ON DELETE SET NULL (parent_id)
+  `.execute(db)
   await db.schema
     .createIndex('track_comments_track_id_created_at_idx')
     .on('track_comments')
     .columns(['track_id', 'created_at'])
     .execute()
   await db.schema.createIndex('track_comments_user_id_idx').on('track_comments').column('user_id').execute()
-  await db.schema.createIndex('track_comments_parent_id_idx').on('track_comments').column('parent_id').execute()
+  await db.schema
+    .createIndex('track_comments_parent_id_track_id_idx')
+    .on('track_comments')
+    .columns(['parent_id', 'track_id'])
+    .execute()
   await sql`
     CREATE TRIGGER track_comments_set_updated_at BEFORE UPDATE ON track_comments
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()

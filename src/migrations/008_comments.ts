@@ -17,18 +17,19 @@ import { type Kysely, sql } from 'kysely'
 const comments: Readonly<Record<string, { readonly table: string; readonly columns: Readonly<Record<string, string>> }>> = {
   users: {
     table:
-      'A person\'s account, written by the auth service at sign-up and by profile edits. Soft-deleted day to day; a hard DELETE is for erasure requests and cascades to everything the user owns.',
+      'A person\'s account, written by the auth service at sign-up and by profile edits. Soft-deleted day to day, which revokes the user\'s sessions and tokens; a hard DELETE is for erasure requests: it cascades to everything the user owns, forgets the user in others\' rows, and clears their plays and audit entries of personal data (009_data_lifecycle).',
     columns: {
       username:
         'Public handle. Unique case-insensitively among live users (users_username_key on lower(username)): look it up with lower(username) = lower($1) AND deleted_at IS NULL.',
       email:
         'Log-in and contact address. Unique case-insensitively among live users (users_email_key on lower(email)): look it up with lower(email) = lower($1) AND deleted_at IS NULL.',
-      password_hash: 'The password as the auth service hashes it (a salted, deliberately slow hash); never the password itself.',
+      password_hash:
+        'The password as a password-hashing function writes it: argon2, scrypt or PBKDF2 in the PHC string format ($argon2id$v=19$m=...), or bcrypt ($2b$12$...), checked; never the password itself.',
       avatar_url: 'URL of the avatar image; NULL for the default avatar.',
       email_verified_at: 'When the address in email was verified; NULL while it is unverified.',
       last_login_at: 'Time of the last successful log-in; NULL if the user never logged in.',
       deleted_at:
-        'Soft delete: when the account was closed; NULL for a live account. A closed account frees its username and email, whose uniqueness holds among live users only.',
+        'Soft delete: when the account was closed; NULL for a live account. Closing revokes the account\'s sessions and refresh tokens and deletes its unused one-time tokens, in the same transaction. A closed account frees its username and email, whose uniqueness holds among live users only.',
     },
   },
   roles: {
@@ -63,7 +64,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
     table:
       'One log-in session of a user on one device, written by the auth service at log-in and on activity. Valid while revoked_at IS NULL and expires_at is in the future; the raw session token never reaches the database.',
     columns: {
-      token_hash: 'Hash of the session token (V1-10); look the session up by hashing what the client sent. Unique.',
+      token_hash: 'SHA-256 of the session token as 64 lower-case hex digits (V1-10, checked); look the session up by hashing what the client sent. Unique.',
       last_activity_at: 'When the session was last used; set to the creation time, then bumped by the auth service.',
       expires_at: 'When the session ends, however active it is.',
       revoked_at: 'When the session was revoked (log-out, revoke all sessions); NULL while it is active.',
@@ -74,8 +75,8 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
       'A refresh token issued to a user, usually for one session; a user holds several, one per device. Rotation revokes the row and inserts a new one; the raw token never reaches the database.',
     columns: {
       session_id:
-        'The session the token was issued for; deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.',
-      token_hash: 'Hash of the refresh token (V1-10); issue, look up, rotate and revoke by it. Unique.',
+        'The session the token was issued for, a session of the same user (refresh_tokens_session_id_user_id_fkey); deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.',
+      token_hash: 'SHA-256 of the refresh token as 64 lower-case hex digits (V1-10, checked); issue, look up, rotate and revoke by it. Unique.',
       expires_at: 'When the token stops being accepted.',
       revoked_at: 'When the token was revoked or rotated; NULL while it may still be used.',
     },
@@ -83,7 +84,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   password_reset_tokens: {
     table: 'A one-time password-reset token, mailed to the user in a link. Usable once (used_at IS NULL) before expires_at.',
     columns: {
-      token_hash: 'Hash of the token in the reset link (V1-10). Unique.',
+      token_hash: 'SHA-256 of the token in the reset link as 64 lower-case hex digits (V1-10, checked). Unique.',
       expires_at: 'When the link stops working.',
       used_at: 'When the password was reset with this token, which is then refused; NULL until used.',
     },
@@ -93,7 +94,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
       'A one-time token that proves the user owns an email address, mailed to that address. Using it sets used_at here and users.email_verified_at.',
     columns: {
       email: 'The address being verified, as it was when the token was sent: users.email may have changed since.',
-      token_hash: 'Hash of the token in the verification link (V1-10). Unique.',
+      token_hash: 'SHA-256 of the token in the verification link as 64 lower-case hex digits (V1-10, checked). Unique.',
       expires_at: 'When the link stops working.',
       used_at: 'When the address was verified with this token, which is then refused; NULL until used.',
     },
@@ -128,9 +129,10 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   hls_streams: {
     table:
-      'One HLS rendition of a track (one bitrate and codec), written by the transcoding workers. A player lists a track\'s ready renditions to build its master playlist.',
+      'One HLS rendition of a track (one bitrate and codec), written by the transcoding workers, unique per (track_id, track_version_id, bitrate_kbps, codec) with NULL versions equal: upsert with ON CONFLICT on those columns. A player lists a track\'s ready renditions to build its master playlist.',
     columns: {
-      track_version_id: 'The version this rendition was transcoded from, when known; deleting the version deletes its renditions (CASCADE).',
+      track_version_id:
+        'The version this rendition was transcoded from, a version of the same track (hls_streams_track_version_id_track_id_fkey), when known; deleting the version deletes its renditions (CASCADE).',
       bitrate_kbps: 'Bitrate of the rendition in kilobits per second (> 0).',
       codec: 'Audio codec of the rendition\'s segments.',
       manifest_key: 'Object-storage key of the rendition\'s media playlist (.m3u8), not a URL.',
@@ -141,28 +143,32 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   hls_transcode_queue: {
     table:
-      'A transcoding job: produce one HLS rendition of a track. Workers take the next one with WHERE status = \'queued\' AND run_after <= CURRENT_TIMESTAMP ORDER BY priority DESC, run_after LIMIT 1 FOR UPDATE SKIP LOCKED, which hls_transcode_queue_priority_run_after_idx serves.',
+      'A transcoding job: produce one HLS rendition of a track. Workers take the next one with WHERE status = \'queued\' AND run_after <= CURRENT_TIMESTAMP ORDER BY priority DESC, run_after LIMIT 1 FOR UPDATE SKIP LOCKED, which hls_transcode_queue_priority_run_after_idx serves. One queued or running job per (track_id, track_version_id, bitrate_kbps): enqueue with ON CONFLICT (track_id, track_version_id, bitrate_kbps) WHERE status IN (\'queued\', \'running\') DO NOTHING.',
     columns: {
-      track_version_id: 'The version to transcode, when the job is for one version; deleting the version deletes its jobs (CASCADE).',
+      track_version_id:
+        'The version to transcode, a version of the same track (hls_transcode_queue_track_version_id_track_id_fkey), when the job is for one version; deleting the version deletes its jobs (CASCADE).',
       bitrate_kbps: 'Bitrate of the rendition to produce, in kilobits per second (> 0).',
       status:
-        'queued (waiting), running (taken by a worker), succeeded, failed or cancelled; default queued. Only queued jobs are in the dequeue index.',
+        'queued (waiting, no locked_by, locked_at or finished_at), running (locked_by and locked_at set), succeeded, failed or cancelled (finished_at set); checked. Default queued. Only queued jobs are in the dequeue index.',
       priority: 'A higher priority runs first; default 0.',
-      attempts: 'How many times a worker has taken the job (>= 0); default 0.',
+      attempts:
+        'How many times a worker has taken the job, 0 to max_attempts, and below max_attempts while queued (checked); default 0.',
       max_attempts: 'How many attempts the job gets (> 0) before it stays failed; default 3.',
       run_after: 'The job is not taken before this time; set it in the future to delay a job or back off a retry.',
       locked_by: 'Which worker holds the job; NULL while no worker does.',
-      locked_at: 'When the worker in locked_by took the job; a running job locked long ago has lost its worker.',
+      locked_at:
+        'When the worker in locked_by took the job; a running job locked long ago has lost its worker: reclaim with status = \'running\' AND locked_at < $1, which hls_transcode_queue_locked_at_idx serves.',
       last_error: 'The error of the last failed attempt, for operators.',
       finished_at: 'When the job succeeded, failed for good or was cancelled; NULL while queued or running.',
     },
   },
   track_plays: {
     table:
-      'One play of a track, written once by the backend and never updated (append-only). Plays outlive the listener, anonymised: user_id, session_id and playlist_id are SET NULL.',
+      'One play of a track, written once by the backend and never updated (append-only). Plays outlive the listener, anonymised: erasing the listener clears user_id and session_id in one pass; playlist_id is SET NULL with its playlist.',
     columns: {
       user_id: 'The listener; NULL for an anonymous play, or once the account is erased (SET NULL).',
-      session_id: 'The session the play happened in; NULL for an anonymous play, or once the session is deleted (SET NULL).',
+      session_id:
+        'The session the play happened in, recorded without a foreign key so that purging sessions never rewrites plays: it may name a session deleted since. NULL for an anonymous play, or once the listener is erased.',
       playlist_id: 'The playlist the track was played from; NULL when not played from one, or once the playlist is deleted (SET NULL).',
       source: 'Where playback started: direct, search, playlist, profile, feed or embed; default direct.',
       duration_played_ms: 'How long the track was actually played, in milliseconds (>= 0); default 0.',
@@ -173,8 +179,9 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
     table:
       'Quality-of-experience metrics of one play (start-up time, stalls, bitrate, bytes), appended from the player\'s telemetry and never updated. Outlives the listener (user_id SET NULL) but not the play or the track (CASCADE).',
     columns: {
+      track_play_id: 'The play these metrics are of; deleting the play deletes them (CASCADE).',
       track_id:
-        'The played track, copied from track_plays.track_id (denormalised) so that a track\'s analytics are read by playback_analytics_track_id_created_at_idx without a join.',
+        'The played track, copied from track_plays.track_id (denormalised) so that a track\'s analytics are read by playback_analytics_track_id_created_at_idx without a join, and checked to agree with it (playback_analytics_track_play_id_track_id_fkey).',
       user_id: 'The listener, copied from track_plays.user_id (denormalised); NULL for an anonymous play, or once the account is erased (SET NULL).',
       startup_time_ms: 'Time from pressing play to the first audio, in milliseconds (>= 0).',
       rebuffer_count: 'How many times playback stalled to refill the buffer (>= 0); default 0.',
@@ -218,10 +225,11 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   track_comments: {
     table:
-      'A comment on a track, possibly a reply (parent_id) and possibly pinned to a moment of the track (position_ms). Soft-deletable; a hard DELETE of a comment deletes its replies.',
+      'A comment on a track, possibly a reply (parent_id) and possibly pinned to a moment of the track (position_ms). Soft-deletable; a hard DELETE of a comment detaches its replies, which stay.',
     columns: {
       user_id: 'The author.',
-      parent_id: 'The comment this one replies to; NULL for a top-level comment. Deleting that row deletes the reply (CASCADE).',
+      parent_id:
+        'The comment this one replies to, on the same track (track_comments_parent_id_track_id_fkey); NULL for a top-level comment, or once the parent is deleted (SET NULL of parent_id only): a reply belongs to its author and outlives its parent.',
       body: 'The text of the comment, 1 to 5000 characters (checked).',
       position_ms: 'The moment of the track the comment is about, in milliseconds (>= 0); NULL for the whole track.',
       deleted_at: 'Soft delete: when the comment was removed; NULL while it is shown. Its replies stay.',
@@ -276,13 +284,14 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   audit_logs: {
     table:
-      'One entry of the append-only audit trail: who (actor_id) did what (action) to which resource (resource_type, resource_id), written by the backend and never updated. It outlives both the actor (SET NULL) and the resource (no foreign key).',
+      'One entry of the append-only audit trail: who (actor_id) did what (action) to which resource (resource_type, resource_id), written by the backend and never updated by it. It outlives both the actor and the resource (no foreign key): erasing the actor keeps the event and clears actor_id, ip_address, user_agent and the personal keys of metadata.',
     columns: {
       actor_id: 'Who did it; NULL for the system, or once the account is erased (SET NULL).',
       action: 'What was done: a short machine-readable name chosen by the backend.',
       resource_type: 'The kind of resource acted on, e.g. a table name; NULL when the action is on no resource.',
       resource_id: 'The id of the resource acted on. No foreign key, on purpose: the trail outlives the row it describes.',
-      metadata: 'Details of the action: a JSON object (checked), empty by default; written as an object or as JSON text. Never raw tokens or passwords.',
+      metadata:
+        'Details of the action: a JSON object (checked), empty by default; written as an object or as JSON text. Never raw tokens or passwords. Personal data goes under the top-level keys audit_logs_personal_keys() lists (email, username, ...), which erasure removes.',
     },
   },
 }

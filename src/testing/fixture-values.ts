@@ -12,11 +12,15 @@ export interface ValueContext {
 }
 
 /**
- * Realistic values for some columns of a row of `T`. Foreign keys, per-parent
+ * Realistic values for some columns of a row of `T`, which agree with the
+ * values the caller gave (`given`, which win over them). Foreign keys, per-parent
  * numbers (such as `version_number`) and any required column left out are
  * filled in by the fixtures from the catalogue, so an entry may be empty.
  */
-export type TableValues<T extends TableName> = (context: ValueContext) => Partial<Insertable<Database[T]>>
+export type TableValues<T extends TableName> = (
+  context: ValueContext,
+  given: Partial<Insertable<Database[T]>>,
+) => Partial<Insertable<Database[T]>>
 
 const FIRST_NAMES = [
   'Ada', 'Grace', 'Linus', 'Margaret', 'Alan', 'Barbara', 'Dennis', 'Frances', 'Ken', 'Radia', 'Edsger', 'Hedy',
@@ -78,6 +82,7 @@ const USER_AGENTS = [
 ] as const
 const COUNTRY_CODES = ['US', 'GB', 'FR', 'DE', 'ES', 'IT', 'NL', 'SE', 'JP', 'BR', 'CA', 'AU', 'IN', 'MX', 'NG', 'KR'] as const
 const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'tv', 'smart_speaker'] as const
+/** The bitrates of a track's renditions, lowest first. */
 const BITRATES_KBPS = [64, 128, 256, 320] as const
 const ADAPTATION_REASONS = ['bandwidth_drop', 'bandwidth_recovered', 'buffer_low', 'user_selected'] as const
 const AUDIT_ACTIONS = [
@@ -85,6 +90,7 @@ const AUDIT_ACTIONS = [
   'track.delete', 'playlist.create', 'playlist.share', 'role.grant', 'role.revoke', 'room.create',
 ] as const
 const CLIENTS = ['web', 'ios', 'android', 'desktop'] as const
+const TRANSCODE_ERRORS = ['ffmpeg exited with code 1: invalid data found when processing input', 'storage read timed out'] as const
 
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
@@ -99,6 +105,36 @@ const title = (random: Random): string =>
 const tokenHash = ({ random, unique }: ValueContext): string => sha256(`${unique()}:${random.hex(16)}`)
 const ipAddress = (random: Random): string =>
   `${random.int(11, 223)}.${random.int(0, 255)}.${random.int(0, 255)}.${random.int(1, 254)}`
+/** The next rung of the bitrate ladder above `last`, then steps of 64 kbps beyond its top. */
+const nextBitrate = (last: number): number => BITRATES_KBPS.find((bitrate) => bitrate > last) ?? last + 64
+
+type JobStatus = NonNullable<Insertable<Database['hls_transcode_queue']>['status']>
+
+/**
+ * The columns that go with a job's status: a running job is held by a worker, a
+ * finished one has its finishing time (and, unless cancelled, the worker that ran
+ * it); a queued one has none of them.
+ */
+function jobState(random: Random, status: JobStatus): Partial<Insertable<Database['hls_transcode_queue']>> {
+  if (status === 'queued') {
+    return {}
+  }
+  const worker = `transcoder-${random.int(1, 8)}`
+  if (status === 'running') {
+    return { locked_by: worker, locked_at: fromNow(-random.int(1, 300) * 1000), attempts: 1 }
+  }
+  const finishedAt = fromNow(-random.int(1, 30 * 24 * 60) * MINUTE)
+  if (status === 'cancelled') {
+    return { finished_at: finishedAt }
+  }
+  return {
+    locked_by: worker,
+    locked_at: new Date(finishedAt.getTime() - random.int(5, 120) * 1000),
+    attempts: 1,
+    finished_at: finishedAt,
+    ...(status === 'failed' ? { last_error: random.pick(TRANSCODE_ERRORS) } : {}),
+  }
+}
 
 /** A person's display name, and a username and an email address made unique by `suffix`. */
 function identity(random: Random, suffix: string): { readonly displayName: string; readonly username: string; readonly email: string } {
@@ -110,6 +146,16 @@ function identity(random: Random, suffix: string): { readonly displayName: strin
     username: `${handle}_${suffix}`.replace(/[.-]/g, '_'),
     email: `${handle}.${suffix.replace('_', '.')}@${random.pick(EMAIL_DOMAINS)}`,
   }
+}
+
+/**
+ * How a table numbers a column that a unique key counts per group, when not from
+ * 1 up: the value after the group's last one (0 before the first), increasing.
+ * A track's renditions, and its active transcode jobs, take the bitrates of a ladder.
+ */
+export const fixtureSequences: { readonly [T in TableName]?: Readonly<Partial<Record<keyof Database[T] & string, (last: number) => number>>> } = {
+  hls_streams: { bitrate_kbps: nextBitrate },
+  hls_transcode_queue: { bitrate_kbps: nextBitrate },
 }
 
 /** One entry per table: realistic values only. */
@@ -171,22 +217,17 @@ export const fixtureValues: { readonly [T in TableName]: TableValues<T> } = {
       checksum_sha256: sha256(`${suffix}:${random.hex(16)}`),
     }
   },
-  hls_streams: ({ random, unique }) => {
-    const bitrate = random.pick(BITRATES_KBPS)
-    return {
-      bitrate_kbps: bitrate,
-      codec: bitrate < 128 ? 'mp4a.40.5' : 'mp4a.40.2',
-      manifest_key: `hls/${unique()}/${bitrate}k/index.m3u8`,
-      segment_duration_ms: 6000,
-      segment_count: random.int(20, 70),
-      status: random.weighted({ ready: 18, pending: 1, failed: 1 }),
-    }
-  },
-  hls_transcode_queue: ({ random }) => ({
-    bitrate_kbps: random.pick(BITRATES_KBPS),
-    status: random.weighted({ queued: 14, succeeded: 4, failed: 1, cancelled: 1 }),
-    priority: random.int(0, 10),
+  // bitrate_kbps climbs the ladder per (track, version, codec): see fixtureSequences.
+  hls_streams: ({ random, unique }) => ({
+    codec: 'mp4a.40.2',
+    manifest_key: `hls/${unique()}/index.m3u8`,
+    segment_duration_ms: 6000,
+    segment_count: random.int(20, 70),
+    status: random.weighted({ ready: 18, pending: 1, failed: 1 }),
   }),
+  // Queued unless the caller gives another status, with the columns that go with it. bitrate_kbps
+  // climbs the ladder per (track, version): see fixtureSequences.
+  hls_transcode_queue: ({ random }, { status = 'queued' }) => ({ status, priority: random.int(0, 10), ...jobState(random, status) }),
   track_plays: ({ random }) => ({
     source: random.weighted({ direct: 3, search: 2, playlist: 3, profile: 1, feed: 3, embed: 1 }),
     duration_played_ms: random.int(5, 420) * 1000,

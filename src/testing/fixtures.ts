@@ -2,7 +2,7 @@ import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { Database } from '../../codegen/database.js'
 import { closedValueSets } from '../catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../catalogue/read-catalogue.js'
-import { type ValueContext, fixtureValues } from './fixture-values.js'
+import { type ValueContext, fixtureSequences, fixtureValues } from './fixture-values.js'
 import { type Random, createRandom, seedToken } from './random.js'
 
 /** The name of a table of the generated `Database` type. */
@@ -59,6 +59,7 @@ export class FixtureError extends Error {
 
 type Values = Record<string, unknown>
 type OverridesOf = (index: number) => Values
+type Reference = ColumnInfo & { readonly references: string }
 
 interface ColumnInfo {
   readonly name: string
@@ -66,24 +67,46 @@ interface ColumnInfo {
   readonly type: string
   /** NOT NULL without a default: every insert must give it. */
   readonly required: boolean
-  /** The table that a single-column foreign key on this column refers to. */
+  /**
+   * The table whose `id` a foreign key on this column refers to: a single-column
+   * key, or the column of a composite key that is paired with `id`.
+   */
   readonly references: string | null
+  /**
+   * Whether `references` comes from a composite foreign key, as `track_play_id` of
+   * `(track_play_id, track_id) -> track_plays (id, track_id)`: the key's other
+   * columns must agree with the row it names. They are foreign keys to the tables
+   * that row's columns refer to, so a row takes them from that row as it takes the
+   * parents of any parent it is given (see `#scopes`).
+   */
+  readonly composite: boolean
   readonly closedSet: readonly string[] | null
-  /** Part of a unique key (or exclusion constraint, or uniqueness constraint trigger) besides the primary key. */
+  /**
+   * Part of a unique key (or exclusion constraint, or uniqueness constraint trigger)
+   * that no key counter keeps unique and that does not hold the primary key.
+   */
   readonly unique: boolean
 }
 
-/** An integer column unique within `group` (e.g. a version number per track): numbered from 1 per group. */
+/**
+ * An integer column unique within `group` (e.g. a version number per track):
+ * each row of a group takes the value after the last one its group took, from 1
+ * unless `fixture-values.ts` numbers the column otherwise (bitrates climb a ladder).
+ */
 interface KeyCounter {
   readonly column: string
   readonly group: readonly string[]
+  /** The value after `last`, 0 before the first. */
+  readonly next: (last: number) => number
 }
 
 interface TableInfo {
   readonly name: string
   readonly columns: readonly ColumnInfo[]
   /** Required foreign-key columns. */
-  readonly parents: readonly (ColumnInfo & { readonly references: string })[]
+  readonly parents: readonly Reference[]
+  /** The foreign-key columns whose given value brings parents to the row: the required ones and the composite ones. */
+  readonly scoping: readonly Reference[]
   readonly keyCounters: readonly KeyCounter[]
 }
 
@@ -214,12 +237,14 @@ class FixtureFactory {
   /**
    * The parents each row already has, by table: those given in its overrides and,
    * when some parent is still missing, the parents of those (a playlist given to a
-   * `playlist_tracks` row brings its owner, who then owns the new track too).
+   * `playlist_tracks` row brings its owner, who then owns the new track too; a
+   * session given to a refresh token brings its user, whom the composite key
+   * wants as the token's user).
    */
   async #scopes(schema: Schema, info: TableInfo, given: readonly Values[]): Promise<Map<string, unknown>[]> {
     const scopes = given.map((values) => {
       const scope = new Map<string, unknown>()
-      for (const column of info.parents) {
+      for (const column of info.scoping) {
         adopt(scope, column.references, values[column.name])
       }
       return scope
@@ -227,7 +252,7 @@ class FixtureFactory {
     if (!given.some((values) => info.parents.some((column) => values[column.name] === undefined))) {
       return scopes
     }
-    for (const parentTable of new Set(info.parents.map((column) => column.references))) {
+    for (const parentTable of new Set(info.scoping.map((column) => column.references))) {
       const ids = [...new Set(scopes.map((scope) => scope.get(parentTable)).filter((id) => id !== undefined))]
       const foreignKeys = schema.tables.get(parentTable)!.columns.filter((column) => column.references !== null)
       const byId = new Map<unknown, Values>()
@@ -293,8 +318,8 @@ class FixtureFactory {
     freshParents: ReadonlyMap<string, unknown>,
     context: ValueContext,
   ): Values {
-    const entry = (fixtureValues as Readonly<Record<string, ((context: ValueContext) => Values) | undefined>>)[info.name]
-    const suggested = entry?.(context) ?? {}
+    const entry = (fixtureValues as Readonly<Record<string, ((context: ValueContext, given: Values) => Values) | undefined>>)[info.name]
+    const suggested = entry?.(context, given) ?? {}
     const row: Values = {}
     for (const column of info.columns) {
       if (column.name in given || info.keyCounters.some((counter) => counter.column === column.name)) {
@@ -354,9 +379,9 @@ class FixtureFactory {
   }
 
   /**
-   * Numbers each row's key counters within its group: one past what this process
-   * gave that group, or one past the database's maximum for a group it has not
-   * seen (a parent given in the overrides) unless the group's parents were just created.
+   * Numbers each row's key counters within its group: the value after what this
+   * process gave that group, or after the database's maximum for a group it has
+   * not seen (a parent given in the overrides) unless a parent of the group was just created.
    */
   async #allocateKeys(
     schema: Schema,
@@ -366,14 +391,14 @@ class FixtureFactory {
     freshIds: ReadonlySet<unknown>,
   ): Promise<void> {
     const { keys } = schema.allocations
-    for (const { column, group } of info.keyCounters) {
+    for (const { column, group, next } of info.keyCounters) {
       const keyOf = (row: Values): string => JSON.stringify([info.name, column, ...group.map((name) => row[name])])
       const unseen = new Map<string, readonly unknown[]>()
       for (const row of rows) {
         const key = keyOf(row)
         const values = group.map((name) => row[name])
         if (!keys.has(key) && !unseen.has(key)) {
-          if (values.length > 0 && values.every((value) => freshIds.has(value))) {
+          if (values.some((value) => freshIds.has(value))) {
             keys.set(key, 0)
           } else {
             unseen.set(key, values)
@@ -391,8 +416,8 @@ class FixtureFactory {
         const current = keys.get(key)!
         const givenNumber = given[index]![column]
         if (givenNumber === undefined || givenNumber === null) {
-          row[column] = current + 1
-          keys.set(key, current + 1)
+          row[column] = next(current)
+          keys.set(key, row[column] as number)
         } else {
           keys.set(key, Math.max(current, Number(givenNumber)))
         }
@@ -400,7 +425,7 @@ class FixtureFactory {
     }
   }
 
-  /** The largest `column` of `table` in each of `groups`, as [group values, maximum]. */
+  /** The largest `column` of `table` in each of `groups` (a missing value is NULL), as [group values, maximum]. */
   async #maxima(
     table: string,
     column: string,
@@ -412,12 +437,17 @@ class FixtureFactory {
     for (let start = 0; start < groups.length; start += chunkSize) {
       const chunk = groups.slice(start, start + chunkSize)
       const groupRefs = sql.join(group.map((name) => sql.ref(name)))
+      const inGroup = (values: readonly unknown[]) =>
+        sql.join(
+          group.map((name, index) => (values[index] == null ? sql`${sql.ref(name)} IS NULL` : sql`${sql.ref(name)} = ${values[index]}`)),
+          sql` AND `,
+        )
       const query =
         group.length === 0
           ? sql<Values>`SELECT max(${sql.ref(column)}) AS maximum FROM ${sql.table(table)}`
           : sql<Values>`
               SELECT ${groupRefs}, max(${sql.ref(column)}) AS maximum FROM ${sql.table(table)}
-              WHERE (${groupRefs}) IN (${sql.join(chunk.map((values) => sql`(${sql.join(values)})`))})
+              WHERE ${sql.join(chunk.map((values) => sql`(${inGroup(values)})`), sql` OR `)}
               GROUP BY ${groupRefs}`
       const { rows } = await query.execute(this.#db)
       for (const row of rows) {
@@ -505,43 +535,56 @@ async function readSchema(db: Kysely<any>, reload: boolean): Promise<Schema> {
 
 function tableInfo(catalogue: Catalogue, table: string): TableInfo {
   const constraints = catalogue.constraints.filter((constraint) => constraint.table === table)
-  const references = new Map(
-    constraints
-      .filter((constraint) => constraint.type === 'f' && constraint.columns.length === 1)
-      .map((constraint) => [constraint.columns[0]!, constraint.references!]),
-  )
+  const foreignKeys = constraints.filter((constraint) => constraint.type === 'f')
+  const references = new Map<string, { readonly table: string; readonly composite: boolean }>()
+  for (const { columns, referencedColumns, references: referenced } of foreignKeys) {
+    const column = columns[referencedColumns.indexOf('id')]
+    if (column !== undefined && !references.has(column)) {
+      references.set(column, { table: referenced!, composite: columns.length > 1 })
+    }
+  }
+  const primaryKey = constraints.find((constraint) => constraint.type === 'p')?.columns ?? []
+  // A key that holds the primary key (the target of a composite foreign key) constrains nothing more.
   const uniqueKeys = [
     ...constraints.filter((constraint) => constraint.type === 'u' || constraint.type === 'x' || constraint.type === 't').map((constraint) => constraint.columns),
     ...catalogue.indexes
       .filter((index) => index.table === table && index.unique && index.constraint === null)
       .map((index) => index.keyColumns.filter((name) => name !== null)),
-  ]
+  ].filter((key) => primaryKey.length === 0 || !primaryKey.every((name) => key.includes(name)))
   const sets = closedValueSets(catalogue, table)
-  const columns: ColumnInfo[] = catalogue.columns
+  const described = catalogue.columns
     .filter((column) => column.table === table)
     .map((column) => ({
       name: column.name,
       type: column.type.replace(/\(.*\)$/, ''),
       required: column.notNull && column.default === null && !column.identity,
-      references: references.get(column.name) ?? null,
+      references: references.get(column.name)?.table ?? null,
+      composite: references.get(column.name)?.composite ?? false,
       closedSet: sets.get(column.name) ?? null,
-      unique: uniqueKeys.some((key) => key.includes(column.name)),
     }))
   const isCounter = (name: string): boolean => {
-    const column = columns.find((candidate) => candidate.name === name)
+    const column = described.find((candidate) => candidate.name === name)
     return column !== undefined && column.required && column.references === null && INTEGER_TYPES.has(column.type)
   }
+  const sequences = (fixtureSequences as Readonly<Record<string, Readonly<Record<string, (last: number) => number>> | undefined>>)[table]
   const keyCounters = new Map<string, KeyCounter>()
+  const uncounted: (readonly string[])[] = []
   for (const key of uniqueKeys) {
     const counters = key.filter(isCounter)
-    if (counters.length === 1 && !keyCounters.has(counters[0]!)) {
-      keyCounters.set(counters[0]!, { column: counters[0]!, group: key.filter((name) => name !== counters[0]) })
+    if (counters.length !== 1) {
+      uncounted.push(key)
+    } else if (!keyCounters.has(counters[0]!)) {
+      const column = counters[0]!
+      keyCounters.set(column, { column, group: key.filter((name) => name !== column), next: sequences?.[column] ?? ((last) => last + 1) })
     }
   }
+  const columns: ColumnInfo[] = described.map((column) => ({ ...column, unique: uncounted.some((key) => key.includes(column.name)) }))
+  const referencing = columns.filter((column): column is Reference => column.references !== null)
   return {
     name: table,
     columns,
-    parents: columns.filter((column): column is ColumnInfo & { references: string } => column.required && column.references !== null),
+    parents: referencing.filter((column) => column.required),
+    scoping: referencing.filter((column) => column.required || column.composite),
     keyCounters: [...keyCounters.values()],
   }
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database, UserId } from '../../src/index.js'
 import { type AccessPattern, read, scenario } from './access-pattern.js'
+import { PASSWORD_HASH, tokenHash } from '../support/hashes.js'
 import { at, passwordResetToken, refreshToken, session, user } from './seed.js'
 
 const now = sql<Date>`now()`
@@ -12,30 +13,30 @@ const liveUserBy = (db: Kysely<Database>, column: 'email' | 'username', value: s
     .where((eb) => eb(eb.fn('lower', [column]), '=', value.toLowerCase()))
     .where('deleted_at', 'is', null)
 
-const ada = { id: user.ada, username: 'Ada', password_hash: 'hash-Ada' }
+const ada = { id: user.ada, username: 'Ada', password_hash: PASSWORD_HASH }
 
-const sessionUser = (db: Kysely<Database>, tokenHash: string) =>
+const sessionUser = (db: Kysely<Database>, token: string) =>
   db
     .selectFrom('user_sessions')
     .innerJoin('users', 'users.id', 'user_sessions.user_id')
     .select(['user_sessions.id as session_id', 'users.id as user_id', 'users.username'])
-    .where('user_sessions.token_hash', '=', tokenHash)
+    .where('user_sessions.token_hash', '=', tokenHash(token))
     .where('user_sessions.revoked_at', 'is', null)
     .where('user_sessions.expires_at', '>', now)
     .where('users.deleted_at', 'is', null)
 
-const refreshTokenByHash = (db: Kysely<Database>, tokenHash: string) =>
+const refreshTokenByHash = (db: Kysely<Database>, token: string) =>
   db
     .selectFrom('refresh_tokens')
     .select(['id', 'user_id', 'session_id', 'revoked_at'])
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', tokenHash(token))
     .where('expires_at', '>', now)
 
-const rotateRefreshToken = (db: Kysely<Database>, tokenHash: string) =>
+const rotateRefreshToken = (db: Kysely<Database>, token: string) =>
   db
     .updateTable('refresh_tokens')
     .set({ revoked_at: now })
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', tokenHash(token))
     .where('revoked_at', 'is', null)
     .returning(['id', 'user_id', 'session_id'])
 
@@ -48,19 +49,19 @@ const revokeAll = (db: Kysely<Database>, table: 'user_sessions' | 'refresh_token
     .where('revoked_at', 'is', null)
     .returning('id')
 
-const usablePasswordReset = (db: Kysely<Database>, tokenHash: string) =>
+const usablePasswordReset = (db: Kysely<Database>, token: string) =>
   db
     .selectFrom('password_reset_tokens')
     .select(['id', 'user_id'])
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', tokenHash(token))
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
 
-const verifyEmail = (db: Kysely<Database>, tokenHash: string) =>
+const verifyEmail = (db: Kysely<Database>, token: string) =>
   db
     .updateTable('email_verification_tokens')
     .set({ used_at: now })
-    .where('token_hash', '=', tokenHash)
+    .where('token_hash', '=', tokenHash(token))
     .where('used_at', 'is', null)
     .where('expires_at', '>', now)
     .returning(['user_id', 'email'])

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Database, Id } from '../../src/index.js'
+import { PASSWORD_HASH, sqlTokenHash, tokenHash } from '../support/hashes.js'
 
 /**
  * The seeded world: a few known rows (Ada, Grace, Linus, Margaret and what they
@@ -282,7 +283,7 @@ function genericRows(scale: number): string[] {
   const numbered = (rows: number): string => `generate_series(1001, ${1000 + rows}) AS n`
   return [
     `INSERT INTO users (id, username, email, password_hash, created_at, deleted_at)
-     SELECT ${uid('users', 'n')}, 'user' || n, 'user' || n || '@example.com', 'hash-' || n,
+     SELECT ${uid('users', 'n')}, 'user' || n, 'user' || n || '@example.com', '${PASSWORD_HASH}',
             ${BASE} - n * interval '1 hour', CASE WHEN n % 100 = 0 THEN ${BASE} END
      FROM ${numbered(count.users)}`,
     // The moderators' ids follow the users' (10000 + n at scale 1).
@@ -292,20 +293,20 @@ function genericRows(scale: number): string[] {
      SELECT ${uid('user_roles', `n + ${2 * count.users}`)}, ${uid('users', 'n')}, ${uid('roles', '2')}
      FROM generate_series(1050, ${1000 + count.users}, 100) AS n`,
     `INSERT INTO user_sessions (id, user_id, token_hash, user_agent, expires_at, revoked_at, created_at)
-     SELECT ${uid('user_sessions', 'n')}, ${genericUser('n')}, 'session-' || n, 'agent ' || n % 7,
+     SELECT ${uid('user_sessions', 'n')}, ${genericUser('n')}, ${sqlTokenHash(`'session-' || n`)}, 'agent ' || n % 7,
             now() + CASE WHEN n % 7 = 0 THEN interval '-1 day' ELSE interval '1 day' END,
             CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
      FROM ${numbered(count.sessions)}`,
     `INSERT INTO refresh_tokens (id, user_id, session_id, token_hash, expires_at, revoked_at, created_at)
-     SELECT ${uid('refresh_tokens', 'n')}, ${genericUser('n')}, ${uid('user_sessions', 'n')}, 'refresh-' || n,
+     SELECT ${uid('refresh_tokens', 'n')}, ${genericUser('n')}, ${uid('user_sessions', 'n')}, ${sqlTokenHash(`'refresh-' || n`)},
             now() + interval '30 days', CASE WHEN n % 5 = 0 THEN ${BASE} END, ${BASE} - n * interval '1 minute'
      FROM ${numbered(count.sessions)}`,
     `INSERT INTO password_reset_tokens (id, user_id, token_hash, expires_at, used_at)
-     SELECT ${uid('password_reset_tokens', 'n')}, ${genericUser('n')}, 'reset-' || n, now() + interval '1 hour',
+     SELECT ${uid('password_reset_tokens', 'n')}, ${genericUser('n')}, ${sqlTokenHash(`'reset-' || n`)}, now() + interval '1 hour',
             CASE WHEN n % 2 = 0 THEN ${BASE} END
      FROM ${numbered(count.passwordResets)}`,
     `INSERT INTO email_verification_tokens (id, user_id, email, token_hash, expires_at, used_at)
-     SELECT ${uid('email_verification_tokens', 'n')}, ${genericUser('n')}, 'user' || n || '@example.org', 'verify-' || n,
+     SELECT ${uid('email_verification_tokens', 'n')}, ${genericUser('n')}, 'user' || n || '@example.org', ${sqlTokenHash(`'verify-' || n`)},
             now() + interval '1 day', CASE WHEN n % 2 = 0 THEN ${BASE} END
      FROM ${numbered(count.emailVerifications)}`,
     `INSERT INTO tracks (id, user_id, title, storage_key, duration_ms, visibility, status, created_at, deleted_at)
@@ -366,7 +367,7 @@ async function seedIdentity(db: Kysely<Database>): Promise<void> {
     id,
     username,
     email,
-    password_hash: `hash-${username}`,
+    password_hash: PASSWORD_HASH,
     display_name: username,
     created_at: at(minute),
   })
@@ -417,7 +418,7 @@ async function seedAuth(db: Kysely<Database>): Promise<void> {
   const sessionRow = (id: Id<'user_sessions'>, owner: KnownUser, minute: number) => ({
     id,
     user_id: user[owner],
-    token_hash: `${owner}-session-${minute}`,
+    token_hash: tokenHash(`${owner}-session-${minute}`),
     user_agent: `${owner} device ${minute}`,
     expires_at: live,
     created_at: at(minute),
@@ -437,11 +438,11 @@ async function seedAuth(db: Kysely<Database>): Promise<void> {
       { ...sessionRow(session.linusRevoked, 'linus', 10), revoked_at: at(30) },
     ])
     .execute()
-  const token = (id: Id<'refresh_tokens'>, owner: KnownUser, hash: string, sessionId: Id<'user_sessions'>) => ({
+  const token = (id: Id<'refresh_tokens'>, owner: KnownUser, refresh: string, sessionId: Id<'user_sessions'>) => ({
     id,
     user_id: user[owner],
     session_id: sessionId,
-    token_hash: hash,
+    token_hash: tokenHash(refresh),
     expires_at: live,
   })
   await db
@@ -459,11 +460,11 @@ async function seedAuth(db: Kysely<Database>): Promise<void> {
   await db
     .insertInto('password_reset_tokens')
     .values([
-      { id: passwordResetToken.ada, user_id: user.ada, token_hash: 'ada-reset', expires_at: fromNow('1 hour') },
+      { id: passwordResetToken.ada, user_id: user.ada, token_hash: tokenHash('ada-reset'), expires_at: fromNow('1 hour') },
       {
         id: passwordResetToken.adaUsed,
         user_id: user.ada,
-        token_hash: 'ada-reset-used',
+        token_hash: tokenHash('ada-reset-used'),
         expires_at: fromNow('1 hour'),
         used_at: at(30),
       },
@@ -476,14 +477,14 @@ async function seedAuth(db: Kysely<Database>): Promise<void> {
         id: emailVerificationToken.ada,
         user_id: user.ada,
         email: 'ada.lovelace@example.com',
-        token_hash: 'ada-verify',
+        token_hash: tokenHash('ada-verify'),
         expires_at: fromNow('1 day'),
       },
       {
         id: emailVerificationToken.adaExpired,
         user_id: user.ada,
         email: 'ada@example.org',
-        token_hash: 'ada-verify-expired',
+        token_hash: tokenHash('ada-verify-expired'),
         expires_at: fromNow('-1 day'),
       },
     ])
@@ -615,7 +616,7 @@ async function seedTracks(db: Kysely<Database>): Promise<void> {
       { ...queued(job.highestNotYet, 'nanosecond', 9, 0), run_after: fromNow('1 hour') },
       queued(job.highLatest, 'debuggingMoth', 5, -30),
       queued(job.lowRecent, 'cobolNights', 1, -10),
-      { ...queued(job.running, 'harvardMarkI', 10, -400), status: 'running', locked_by: 'worker-0', locked_at: at(-1) },
+      { ...queued(job.running, 'harvardMarkI', 10, -400), status: 'running', locked_by: 'worker-0', locked_at: at(-1), attempts: 1 },
     ])
     .execute()
 }

@@ -174,7 +174,7 @@ export const trackPatterns: readonly AccessPattern[] = [
   }),
   read({
     should: "list a track's ready HLS renditions by bitrate",
-    indexes: ['hls_streams_track_id_idx'],
+    indexes: ['hls_streams_track_id_track_version_id_bitrate_kbps_codec_key'],
     query: (db) =>
       db
         .selectFrom('hls_streams')

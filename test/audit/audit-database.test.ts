@@ -5,9 +5,22 @@ import { auditDatabase } from '../../src/audit/audit-database.js'
 import type { AuditReport } from '../../src/audit/audit-report.js'
 import { SchemaNotFoundError } from '../../src/audit/errors.js'
 import { type RuleId, V1_PRIMARY_KEY, catalogueRules } from '../../src/catalogue/v1-rules.js'
-import { specTables } from '../support/schema-v1.js'
+import {
+  type SpecForeignKey,
+  specForeignKeys,
+  specJobStateChecks,
+  specLifecycleTriggers,
+  specMaintenanceIndexes,
+  specReferencesWithoutForeignKey,
+  specSecretChecks,
+  specTables,
+  specUniqueWorkKeys,
+} from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 import { type LabFixture, readLabFixture } from './lab-fixture.js'
+
+/** The rules issue 14 added, which the legacy lab predates. */
+const issue14Rules: RuleId[] = ['V1-10', 'V1-11', 'V1-12', 'V1-13']
 
 const tablesOf = (report: AuditReport, rule: RuleId): string[] =>
   [...new Set(report.findings.filter((finding) => finding.rule === rule).map((finding) => finding.table))].filter((table) => table !== null)
@@ -66,13 +79,41 @@ describe('audit', () => {
 
     it('should report under V1-04 every foreign key of the bigint tables, refresh_tokens.user_id among them (section 2.3.3)', () => {
       const v1_04 = report.findings.filter((finding) => finding.rule === 'V1-04')
-      expect(v1_04.map((finding) => finding.constraint)).to.have.members([...lab.foreignKeysWithoutOnDelete])
-      expect(v1_04.map((finding) => `${finding.table}.${finding.column}`)).to.include(lab.onDeleteExample)
+      const withoutRule = v1_04.filter((finding) => finding.message.endsWith('has no ON DELETE rule (the implicit NO ACTION)'))
+      const dropped = v1_04.filter((finding) => / keeps \w+ without a foreign key, /.test(finding.message))
+      expect([...withoutRule, ...dropped].map((finding) => finding.constraint)).to.have.members([...lab.foreignKeysWithoutOnDelete])
+      expect(dropped.map((finding) => `${finding.table}.${finding.column}`)).to.deep.equal(
+        specReferencesWithoutForeignKey.map((reference) => `${reference.table}.${reference.column}`),
+      )
+      expect(withoutRule.map((finding) => `${finding.table}.${finding.column}`)).to.include(lab.onDeleteExample)
       expect(v1_04.find((finding) => finding.constraint === 'refresh_tokens_user_id_fkey')?.fix).to.match(/ON DELETE CASCADE \(SCHEMA-V1\.md\)$/)
     })
 
-    it('should report nothing under the rules whose breaches the audit does not name', () => {
-      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04']
+    it('should report under V1-04, besides, the single-column keys that the spec makes composite, so that rows agree', () => {
+      const v1_04 = report.findings.filter((finding) => finding.rule === 'V1-04' && finding.message.includes(' alone; SCHEMA-V1.md refers by ('))
+      const agreeing = specForeignKeys.filter((spec: SpecForeignKey) => spec.agreeing !== undefined)
+      expect(v1_04.map((finding) => finding.constraint)).to.have.members(agreeing.map((spec) => `${spec.table}_${spec.column}_fkey`))
+      expect(report.summary.byRule['V1-04']).to.equal(lab.foreignKeysWithoutOnDelete.length + agreeing.length)
+    })
+
+    it('should report under V1-10 to V1-13 each check, trigger, unique rule and index of issue 14 that the lab lacks, and nothing else', () => {
+      const inLab = <T extends { readonly table: string; readonly name: string }>(rule: RuleId, facts: readonly T[]) =>
+        facts.filter((fact) => lab.tables.includes(fact.table)).map(({ table, name }) => ({ rule, table, constraint: name }))
+      const expected = [
+        ...inLab('V1-10', specSecretChecks),
+        ...inLab('V1-11', specLifecycleTriggers),
+        ...inLab('V1-12', [...specUniqueWorkKeys, ...specJobStateChecks]),
+        ...inLab('V1-13', specMaintenanceIndexes),
+      ]
+      const found = report.findings
+        .filter((finding) => issue14Rules.includes(finding.rule))
+        .map(({ rule, table, constraint }) => ({ rule, table, constraint }))
+      expect(found).to.have.deep.members(expected)
+      expect(found).to.have.lengthOf(expected.length)
+    })
+
+    it('should report nothing under the rules whose breaches neither the audit nor issue 14 names', () => {
+      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', ...issue14Rules]
       expect(report.findings.filter((finding) => !named.includes(finding.rule))).to.deep.equal([])
       expect(catalogueRules.filter((rule) => report.summary.byRule[rule] > 0)).to.deep.equal(named)
     })

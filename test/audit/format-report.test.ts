@@ -56,7 +56,7 @@ describe('audit', () => {
       expect(rows).to.have.lengthOf(17)
       expect(rows).to.include('| **Auth** | `refresh_tokens` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(rows).to.include('| **Chat (Legacy)** | `rooms` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
-      expect(lastLine(markdown)).to.equal(`**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 35)`)
+      expect(lastLine(markdown)).to.equal(`**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)`)
     })
 
     it('should write text with the findings grouped by rule, the primary-key table and a one-line total', () => {
@@ -66,13 +66,17 @@ describe('audit', () => {
         'V1-01 UUID keys: 25 findings',
         'V1-02 Timestamps: 74 findings',
         'V1-03 Soft delete: 4 findings',
-        'V1-04 Explicit ON DELETE: 35 findings',
+        'V1-04 Explicit ON DELETE: 40 findings',
+        'V1-10 No secrets at rest: 5 findings',
+        'V1-11 Life cycle: 2 findings',
+        'V1-12 Unique work and job states: 5 findings',
+        'V1-13 Maintenance indexes: 5 findings',
       ])
       expect(lines).to.include('  refresh_tokens.user_id (refresh_tokens_user_id_fkey): refresh_tokens_user_id_fkey has no ON DELETE rule (the implicit NO ACTION)')
       expect(lines.find((line) => line.startsWith('  Domain'))).to.match(/^ {2}Domain +Table +Current PK +Target V1 PK$/)
       expect(lines).to.include('  Auth           refresh_tokens             bigint (sequence)  uuid gen_uuid_v7()')
       expect(lines.filter((line) => line.startsWith('Total: '))).to.deep.equal([lastLine(text)])
-      expect(lastLine(text)).to.equal('Total: 138 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 35)')
+      expect(lastLine(text)).to.equal('Total: 160 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)')
     })
 
     it('should say so in one line of each format when there is nothing to report', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, JsonObject, NewTrack, PlaylistId, TrackId, UserId } from '../../src/index.js'
+import { PASSWORD_HASH } from '../support/hashes.js'
 import { createRow } from '../support/rows.js'
 import { specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
@@ -66,7 +67,7 @@ describe('generated types at run time', () => {
     const n = ++sequence
     const { id } = await db()
       .insertInto('users')
-      .values({ username: `types_${n}`, email: `types${n}@example.com`, password_hash: 'argon2id$...' })
+      .values({ username: `types_${n}`, email: `types${n}@example.com`, password_hash: PASSWORD_HASH })
       .returning('id')
       .executeTakeFirstOrThrow()
     return id

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
-import { sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { type Row, type Values, buildRow, createRow, expectPgError } from '../support/rows.js'
 import { specClosedValueSets, specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
@@ -261,20 +261,148 @@ describe('values, defaults and generated columns', () => {
       expectStrictlyIncreasing(ids)
     })
 
-    it('should keep ids strictly increasing when the clock is behind the last id', async () => {
-      const hourAhead = Date.now() + 3_600_000
-      const ids = await database.db.connection().execute(async (session) => {
-        const tick = sql.lit(String(BigInt(hourAhead) * 4096n))
-        await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', ${tick}, false)`.execute(session)
+    /** Runs `work` on one connection of the pool with `veza.gen_uuid_v7_last_tick` set, and resets it after. */
+    async function withLastTick<T>(setting: RawBuilder<unknown>, work: (session: Kysely<any>) => Promise<T>): Promise<T> {
+      return database.db.connection().execute(async (session) => {
+        await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', (${setting})::text, false)`.execute(session)
         try {
-          const { rows } = await sql<{ id: string }>`SELECT gen_uuid_v7()::text AS id FROM generate_series(1, 3)`.execute(session)
-          return rows.map((row) => row.id)
+          return await work(session)
         } finally {
-          await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', '', false)`.execute(session)
+          await sql`RESET veza.gen_uuid_v7_last_tick`.execute(session)
         }
       })
-      expect(ids.map(millisecondsOf)).to.deep.equal([hourAhead, hourAhead, hourAhead])
-      expectStrictlyIncreasing(ids)
+    }
+
+    /** `count` ids made in one statement, with the server's clock in Unix milliseconds once they are made. */
+    async function idsAndClock(session: Kysely<any>, count: number): Promise<{ ids: string[]; clock: number }> {
+      const { rows } = await sql<{ id: string; clock: string }>`
+        SELECT id::text, (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS clock FROM (
+          SELECT n, gen_uuid_v7() AS id FROM generate_series(1, ${count}::integer) WITH ORDINALITY AS s(value, n)
+        ) AS generated
+        ORDER BY n
+      `.execute(session)
+      return { ids: rows.map((row) => row.id), clock: Number(rows.at(-1)?.clock) }
+    }
+
+    it('should keep ids strictly increasing when the clock is a little behind the last id', async () => {
+      // The last tick half a second ahead, at the start of a millisecond: what a clock stepping back leaves behind.
+      const ms = await withLastTick(sql`((extract(epoch FROM clock_timestamp()) * 1000)::bigint + 500) * 4096`, async (session) => {
+        const { rows } = await sql<{ ms: string }>`
+          SELECT (current_setting('veza.gen_uuid_v7_last_tick')::bigint / 4096)::text AS ms
+        `.execute(session)
+        const { ids } = await idsAndClock(session, 3)
+        expectStrictlyIncreasing(ids)
+        return { wanted: Number(rows[0]?.ms), got: ids.map(millisecondsOf) }
+      })
+      expect(ms.got).to.deep.equal([ms.wanted, ms.wanted, ms.wanted])
+    })
+
+    it('should make ids in a session whose last tick was set to text', async () => {
+      const made = await withLastTick(sql`'abc'`, async (session) => {
+        const track = await createRow(session, 'tracks')
+        const { ids, clock } = await idsAndClock(session, 100)
+        return { track, ids, clock }
+      })
+      expect(made.track.id).to.match(uuidV7)
+      expectStrictlyIncreasing(made.ids)
+      expect(Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock), 'ms between the last id and the clock').to.be.lessThan(3_600_000)
+    })
+
+    it('should date ids by the clock in a session whose last tick was set years ahead', async () => {
+      // 9000000000000000 / 4096 ms after 1970 is in 2039.
+      const made = await withLastTick(sql`'9000000000000000'`, async (session) => {
+        const track = await createRow(session, 'tracks')
+        const { ids, clock } = await idsAndClock(session, 1000)
+        return { track, ids, clock }
+      })
+      expect(Math.abs(millisecondsOf(made.track.id) - made.clock), 'ms between the row id and the clock').to.be.lessThan(3_600_000)
+      expect(Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock), 'ms between the last id and the clock').to.be.lessThan(3_600_000)
+      expect(new Date(millisecondsOf(made.ids[0]!)).getUTCFullYear()).to.be.lessThan(2039)
+      expectStrictlyIncreasing(made.ids)
+    })
+
+    describe('keyset pagination by (created_at, id)', () => {
+      const feedDatabase = useTestDatabase()
+
+      interface FeedCursor {
+        readonly createdAt: Date
+        readonly id: string
+      }
+
+      /** docs/BACKEND.md's publicFeed: public live tracks, newest first, the next page after the cursor. */
+      async function publicFeed(page: { readonly after?: FeedCursor | undefined; readonly limit: number }) {
+        const { after, limit } = page
+        let query = feedDatabase.db.selectFrom('tracks').selectAll().where('visibility', '=', 'public').where('deleted_at', 'is', null)
+        if (after !== undefined) {
+          query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)))
+        }
+        const tracks = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
+        const last = tracks.at(-1)
+        return { tracks, next: tracks.length === limit && last !== undefined ? { createdAt: last.created_at as Date, id: last.id as string } : undefined }
+      }
+
+      it('should list every row once when ids and created_at order two transactions differently', async () => {
+        const db = feedDatabase.db
+        const owner = await createRow(db, 'users')
+        const publicTrack = (trx: Kysely<any>) =>
+          createRow(trx, 'tracks', { user_id: owner.id, visibility: 'public', deleted_at: null })
+        const made: Row[] = []
+        for (let i = 0; i < 3; i++) {
+          made.push(await publicTrack(db))
+        }
+
+        // T1 starts; T2 starts at least 2 ms later, inserts and commits; then T1 inserts and commits. T1's row has the
+        // earlier created_at (its transaction's start) and the later id (the clock when it inserts).
+        const t1 = await db.startTransaction().execute()
+        let early: Row | undefined
+        let late: Row | undefined
+        try {
+          const { rows } = await sql<{ started: Date }>`SELECT CURRENT_TIMESTAMP AS started`.execute(t1)
+          const started = rows[0]!.started
+          await sql`
+            SELECT pg_sleep(0.001) FROM generate_series(1, 100) WHERE clock_timestamp() < ${started}::timestamptz + interval '3 milliseconds'
+          `.execute(db)
+          late = await db.transaction().execute((t2) => publicTrack(t2))
+          early = await publicTrack(t1)
+          await t1.commit().execute()
+        } finally {
+          await t1.rollback().execute().catch(() => {})
+        }
+        made.push(late, early)
+        expect((early.created_at as Date).getTime(), "T1's created_at before T2's").to.be.lessThan((late.created_at as Date).getTime())
+        expect(early.id > late.id, "T1's id after T2's").to.equal(true)
+        // Rows of one transaction share their created_at; their ids break the tie.
+        made.push(...(await db.transaction().execute(async (trx) => [await publicTrack(trx), await publicTrack(trx), await publicTrack(trx)])))
+        made.push(await publicTrack(db))
+
+        const listed: Row[] = []
+        let after: FeedCursor | undefined
+        for (let page = 0; page < 100; page++) {
+          const { tracks, next } = await publicFeed({ after, limit: 2 })
+          listed.push(...(tracks as Row[]))
+          after = next
+          if (after === undefined) {
+            break
+          }
+        }
+
+        const ids = listed.map((row) => row.id)
+        expect(ids.filter((id, index) => ids.indexOf(id) !== index), 'rows listed twice').to.deep.equal([])
+        expect([...ids].sort()).to.deep.equal(made.map((row) => row.id).sort())
+        const key = (row: Row): [number, string] => [(row.created_at as Date).getTime(), row.id]
+        const outOfOrder = listed.filter((row, index) => {
+          if (index === 0) {
+            return false
+          }
+          const [time, id] = key(row)
+          const [previousTime, previousId] = key(listed[index - 1]!)
+          return !(time < previousTime || (time === previousTime && id < previousId))
+        })
+        expect(outOfOrder, 'rows not strictly after the one before in (created_at, id) descending').to.deep.equal([])
+        const byIdAlone = [...ids].sort().reverse()
+        expect(ids, 'the feed order is not the id order').to.not.deep.equal(byIdAlone)
+        expect(ids.indexOf(early.id), "T1's row comes after T2's, by created_at").to.be.greaterThan(ids.indexOf(late.id))
+      })
     })
 
     it('should put the current Unix time in milliseconds in the first 48 bits', async () => {

@@ -196,6 +196,40 @@ describe('fixtures', () => {
       expect(await countOf(db, 'users')).to.equal(users)
     })
 
+    it('should take the values a composite foreign key wants to agree from the row it names', async () => {
+      const f = fixtures(db)
+      const session = await f.create('user_sessions')
+      const version = await f.create('track_versions')
+      const comment = await f.create('track_comments')
+      const tracks = await countOf(db, 'tracks')
+
+      const token = await f.create('refresh_tokens', { session_id: session.id })
+      const stream = await f.create('hls_streams', { track_version_id: version.id })
+      const job = await f.create('hls_transcode_queue', { track_version_id: version.id })
+      const reply = await f.create('track_comments', { parent_id: comment.id })
+
+      expect(token.user_id).to.equal(session.user_id)
+      expect([stream.track_id, job.track_id]).to.deep.equal([version.track_id, version.track_id])
+      expect(reply.track_id).to.equal(comment.track_id)
+      expect(await countOf(db, 'tracks')).to.equal(tracks)
+    })
+
+    it('should give a job of each status the columns that go with it', async () => {
+      const statuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+
+      const jobs = await fixtures(db).createMany('hls_transcode_queue', statuses.length, (index) => ({ status: statuses[index]! }))
+
+      const held = (job: (typeof jobs)[number]) => [job.locked_by !== null, job.locked_at !== null, job.finished_at !== null]
+      expect(jobs.map(held)).to.deep.equal([
+        [false, false, false],
+        [true, true, false],
+        [true, true, true],
+        [true, true, true],
+        [false, false, true],
+      ])
+      expect(jobs.every((job) => job.attempts <= job.max_attempts)).to.equal(true)
+    })
+
     it('should give each link row with one side given a new other side, so that the pairs never collide', async () => {
       const f = fixtures(db)
       const track = await f.create('tracks')
@@ -235,6 +269,27 @@ describe('fixtures', () => {
       const versions = await f.createMany('track_versions', 2, { track_id: track.id })
 
       expect(versions.map((v) => v.version_number)).to.deep.equal([8, 9])
+    })
+
+    it("should climb the bitrate ladder with a track's renditions and active jobs, a missing version being one value", async () => {
+      const f = fixtures(db)
+      const track = await f.create('tracks')
+      const version = await f.create('track_versions', { track_id: track.id })
+      await db
+        .insertInto('hls_streams')
+        .values({ track_id: track.id, bitrate_kbps: 128, codec: 'mp4a.40.2', manifest_key: 'hls/given/index.m3u8' })
+        .execute()
+
+      const streams = await f.createMany('hls_streams', 4, { track_id: track.id })
+      const ofVersion = await f.createMany('hls_streams', 2, { track_version_id: version.id })
+      const jobs = await f.createMany('hls_transcode_queue', 3, { track_id: track.id })
+
+      expect(streams.map((stream) => stream.bitrate_kbps)).to.deep.equal([256, 320, 384, 448])
+      expect(ofVersion.map((stream) => [stream.track_id, stream.bitrate_kbps])).to.deep.equal([
+        [track.id, 64],
+        [track.id, 128],
+      ])
+      expect(jobs.map((job) => job.bitrate_kbps)).to.deep.equal([64, 128, 256])
     })
 
     it('should count on from a number given in the overrides', async () => {

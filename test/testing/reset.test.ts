@@ -6,6 +6,7 @@ import { fixtures } from '../../src/testing/fixtures.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
 import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
+import { PASSWORD_HASH } from '../support/hashes.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 let sequence = 0
@@ -14,7 +15,7 @@ async function insertUser(db: Kysely<Database>): Promise<UserId> {
   const n = ++sequence
   const { id } = await db
     .insertInto('users')
-    .values({ username: `reset_${n}`, email: `reset${n}@example.com`, password_hash: 'argon2id$...' })
+    .values({ username: `reset_${n}`, email: `reset${n}@example.com`, password_hash: PASSWORD_HASH })
     .returning('id')
     .executeTakeFirstOrThrow()
   return id

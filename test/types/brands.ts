@@ -8,15 +8,20 @@ import type {
   TrackPlayTable,
   TrackTable,
   UserId,
+  UserSessionId,
 } from '../../src/index.js'
-import type { specClosedValueSets, specForeignKeys } from '../support/schema-v1.js'
+import type { specClosedValueSets, specForeignKeys, specReferencesWithoutForeignKey } from '../support/schema-v1.js'
 import type { Assignable, Equals, Expect } from './assert.js'
 
 type Table = keyof Database
 
-/** Every foreign key of the spec, `table.column` to the table it references. */
+/**
+ * Every foreign key of the spec, `table.column` to the table it references (of a
+ * composite key, the column that names the referenced row; the agreeing column
+ * has a foreign key of its own), and every column that names a row without one.
+ */
 type ForeignKeyTargets = {
-  [K in (typeof specForeignKeys)[number] as `${K['table']}.${K['column']}`]: K['references']
+  [K in (typeof specForeignKeys)[number] | (typeof specReferencesWithoutForeignKey)[number] as `${K['table']}.${K['column']}`]: K['references']
 }
 
 /** What a select gives for `table.column`, without `null`. */
@@ -42,12 +47,13 @@ export type BrandChecks = [
   // A branded id is still a string wherever a string is wanted, but a string is no id.
   Expect<Assignable<UserId, string>>,
   Expect<Equals<Assignable<string, UserId>, false>>,
-  // Every foreign key reads as the brand of the table it references.
+  // Every foreign key, and every reference without one, reads as the brand of the table it references.
   Expect<{ [K in ForeignKey]: Equals<Column<K>, Id<ForeignKeyTargets[K]>> }[ForeignKey]>,
   // Nullable foreign keys keep their null next to the brand; required ones have none.
   Expect<Equals<Selectable<TrackTable>['user_id'], UserId>>,
   Expect<Equals<Selectable<PlaylistTrackTable>['added_by'], UserId | null>>,
   Expect<Equals<Selectable<TrackPlayTable>['playlist_id'], PlaylistId | null>>,
+  Expect<Equals<Selectable<TrackPlayTable>['session_id'], UserSessionId | null>>,
   // Every closed value set reads as exactly the union of its values.
   Expect<{ [K in ClosedSet]: Equals<Column<K>, (typeof specClosedValueSets)[K][number]> }[ClosedSet]>,
 ]

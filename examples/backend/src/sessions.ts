@@ -77,3 +77,28 @@ export async function rotateRefreshToken(db: Kysely<Database>, refreshToken: str
   })
 }
 // #endregion
+
+/** The tables of sessions and tokens, each with an `expires_at` and an index on it. */
+type ExpiringTable = 'user_sessions' | 'refresh_tokens' | 'password_reset_tokens' | 'email_verification_tokens'
+
+// #region purge-expired
+/**
+ * Deletes the sessions and tokens that have expired, for a daily job: one
+ * DELETE per table, each served by the table's index on expires_at. Deleting a
+ * session deletes its refresh tokens (CASCADE); the plays recorded in it keep
+ * its id, which no foreign key ties to the session, so no play is rewritten.
+ * The rows deleted from each table.
+ */
+export async function purgeExpired(db: Kysely<Database>): Promise<Readonly<Record<ExpiringTable, number>>> {
+  const purge = async (table: ExpiringTable): Promise<number> => {
+    const { numDeletedRows } = await db.deleteFrom(table).where('expires_at', '<', sql<Date>`CURRENT_TIMESTAMP`).executeTakeFirst()
+    return Number(numDeletedRows)
+  }
+  return {
+    user_sessions: await purge('user_sessions'),
+    refresh_tokens: await purge('refresh_tokens'),
+    password_reset_tokens: await purge('password_reset_tokens'),
+    email_verification_tokens: await purge('email_verification_tokens'),
+  }
+}
+// #endregion

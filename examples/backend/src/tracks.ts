@@ -1,4 +1,4 @@
-import type { Database, HlsTranscodeQueue, HlsTranscodeQueueId, Track, TrackId, UserId } from '@veza/db'
+import type { Database, HlsStream, HlsTranscodeQueue, HlsTranscodeQueueId, Track, TrackId, TrackVersionId, UserId } from '@veza/db'
 import { type Kysely, sql } from 'kysely'
 import { NotFoundError } from './errors.js'
 
@@ -37,6 +37,80 @@ export async function uploadTrack(db: Kysely<Database>, upload: Upload): Promise
     return { track, jobs }
   })
 }
+
+/** One HLS rendition of a track: of one of its versions, or of no known version (null). */
+export interface RenditionKey {
+  readonly trackId: TrackId
+  readonly trackVersionId: TrackVersionId | null
+  readonly bitrateKbps: number
+}
+
+/** What a transcoding worker reports of a rendition it wrote. */
+export interface Rendition extends RenditionKey {
+  readonly codec: string
+  readonly manifestKey: string
+  readonly segmentDurationMs: number
+  readonly segmentCount: number
+}
+
+// #region upsert-rendition
+/**
+ * Records a rendition as ready, or updates the row already stored for the same
+ * track, version, bitrate and codec (a transcode run again, a retried report):
+ * one row per rendition however often it is written. The version, when given,
+ * must be one of the track's (a composite foreign key checks it).
+ */
+export async function upsertRendition(db: Kysely<Database>, rendition: Rendition): Promise<HlsStream> {
+  return db
+    .insertInto('hls_streams')
+    .values({
+      track_id: rendition.trackId,
+      track_version_id: rendition.trackVersionId,
+      bitrate_kbps: rendition.bitrateKbps,
+      codec: rendition.codec,
+      manifest_key: rendition.manifestKey,
+      segment_duration_ms: rendition.segmentDurationMs,
+      segment_count: rendition.segmentCount,
+      status: 'ready',
+    })
+    .onConflict((oc) =>
+      oc.columns(['track_id', 'track_version_id', 'bitrate_kbps', 'codec']).doUpdateSet((eb) => ({
+        manifest_key: eb.ref('excluded.manifest_key'),
+        segment_duration_ms: eb.ref('excluded.segment_duration_ms'),
+        segment_count: eb.ref('excluded.segment_count'),
+        status: eb.ref('excluded.status'),
+      })),
+    )
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+// #endregion
+
+// #region enqueue-transcode
+/**
+ * Queues the transcoding of a rendition, unless a job for it is queued or
+ * running already: a repeated request (a retried upload, two edits at once)
+ * adds nothing. The new job, or undefined when one was active. A finished job
+ * does not count: transcoding again after a success or a failure queues anew.
+ */
+export async function enqueueTranscode(
+  db: Kysely<Database>,
+  job: RenditionKey & { readonly priority?: number },
+): Promise<HlsTranscodeQueue | undefined> {
+  return db
+    .insertInto('hls_transcode_queue')
+    .values({ track_id: job.trackId, track_version_id: job.trackVersionId, bitrate_kbps: job.bitrateKbps, priority: job.priority ?? 0 })
+    .onConflict((oc) =>
+      oc
+        .columns(['track_id', 'track_version_id', 'bitrate_kbps'])
+        // Literals, not bound values: PostgreSQL must see at planning that this implies the index's predicate.
+        .where(sql<boolean>`status IN ('queued', 'running')`)
+        .doNothing(),
+    )
+    .returningAll()
+    .executeTakeFirst()
+}
+// #endregion
 
 // #region job-queue
 /**
@@ -82,6 +156,34 @@ export async function completeJob(db: Kysely<Database>, jobId: HlsTranscodeQueue
   if (numUpdatedRows === 0n) {
     throw new NotFoundError(`worker ${worker} holds no running job ${jobId}`)
   }
+}
+// #endregion
+
+// #region reclaim-stale-jobs
+/**
+ * Puts back the running jobs that their worker took more than
+ * `staleAfterSeconds` ago and never finished (it crashed, or lost its
+ * connection): queued again and held by nobody, or failed for good once they
+ * have had all their attempts. For a sweeper to run every minute or so; the
+ * partial index of running jobs by locked_at serves it. The number put back.
+ */
+export async function reclaimStaleJobs(db: Kysely<Database>, staleAfterSeconds: number): Promise<number> {
+  const { numUpdatedRows } = await db
+    .updateTable('hls_transcode_queue')
+    .set((eb) => {
+      const exhausted = eb('attempts', '>=', eb.ref('max_attempts'))
+      return {
+        status: eb.case().when(exhausted).then('failed' as const).else('queued' as const).end(),
+        finished_at: eb.case().when(exhausted).then(sql<Date>`CURRENT_TIMESTAMP`).end(),
+        locked_by: null,
+        locked_at: null,
+        last_error: 'the worker stopped before finishing the job',
+      }
+    })
+    .where('status', '=', 'running')
+    .where('locked_at', '<', sql<Date>`CURRENT_TIMESTAMP - make_interval(secs => ${staleAfterSeconds})`)
+    .executeTakeFirst()
+  return Number(numUpdatedRows)
 }
 // #endregion
 

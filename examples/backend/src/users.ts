@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
-import type { Database, User } from '@veza/db'
+import type { Database, User, UserId } from '@veza/db'
 import { type Kysely, sql } from 'kysely'
-import { InvalidCredentialsError, rethrowConflict } from './errors.js'
+import { InvalidCredentialsError, NotFoundError, rethrowConflict } from './errors.js'
 import { type Device, type SessionTokens, startSession } from './sessions.js'
 
 /** What the API shows of an account: never its password hash. */
@@ -19,9 +19,13 @@ export interface LogIn extends Device {
   readonly password: string
 }
 
-/** scrypt's cost parameters, kept in each hash so that they can be raised later. */
-const SCRYPT = { N: 16_384, r: 8, p: 1 } as const
+/** scrypt's cost parameters (N = 2^ln), kept in each hash so that they can be raised later. */
+const SCRYPT = { ln: 14, r: 8, p: 1 } as const
 const KEY_BYTES = 32
+/** A stored hash: scrypt in the PHC string format, salt and key in base64 without padding. */
+const SCRYPT_HASH = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/
+
+type ScryptCost = { readonly [K in keyof typeof SCRYPT]: number }
 
 // #region register
 /** Creates an account; a taken email address or username (among live accounts, in any case) is a ConflictError. */
@@ -65,25 +69,49 @@ export async function logIn(db: Kysely<Database>, { login, password, ...device }
 }
 // #endregion
 
+/** `$scrypt$ln=14,r=8,p=1$<salt>$<key>`: what the database checks a password hash to be (a PHC string). */
+// #region close-account
+/**
+ * Closes an account on the user's request: a soft delete. The account and what
+ * it made stay (erasing them is another request, eraseAccount), and its
+ * username and email address are free at once. In the same transaction the
+ * database revokes the account's sessions and refresh tokens and deletes its
+ * unused one-time tokens, so no token of a closed account is accepted.
+ */
+export async function closeAccount(db: Kysely<Database>, userId: UserId): Promise<void> {
+  const { numUpdatedRows } = await db
+    .updateTable('users')
+    .set({ deleted_at: sql<Date>`CURRENT_TIMESTAMP` })
+    .where('id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  if (numUpdatedRows === 0n) {
+    throw new NotFoundError(`no live account ${userId}`)
+  }
+}
+// #endregion
+
 async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16)
   const key = await deriveKey(password, salt, SCRYPT, KEY_BYTES)
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$')
+  const base64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=+$/, '')
+  return `$scrypt$ln=${SCRYPT.ln},r=${SCRYPT.r},p=${SCRYPT.p}$${base64(salt)}$${base64(key)}`
 }
 
 /** Whether `password` is the one `stored` was made from; false for a hash of another kind. */
 async function passwordMatches(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, key] = stored.split('$')
-  if (scheme !== 'scrypt' || salt === undefined || key === undefined) {
+  const match = SCRYPT_HASH.exec(stored)
+  if (match === null) {
     return false
   }
-  const expected = Buffer.from(key, 'base64url')
-  const actual = await deriveKey(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) }, expected.length)
+  const [, ln, r, p, salt, key] = match
+  const expected = Buffer.from(key!, 'base64')
+  const actual = await deriveKey(password, Buffer.from(salt!, 'base64'), { ln: Number(ln), r: Number(r), p: Number(p) }, expected.length)
   return timingSafeEqual(actual, expected)
 }
 
-function deriveKey(password: string, salt: Buffer, cost: { N: number; r: number; p: number }, length: number): Promise<Buffer> {
+function deriveKey(password: string, salt: Buffer, cost: ScryptCost, length: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, length, cost, (error, key) => (error ? reject(error) : resolve(key)))
+    scrypt(password, salt, length, { N: 2 ** cost.ln, r: cost.r, p: cost.p }, (error, key) => (error ? reject(error) : resolve(key)))
   })
 }

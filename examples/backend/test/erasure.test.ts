@@ -19,7 +19,7 @@ describe('account erasure', () => {
   })
   afterEach(() => test.rollback())
 
-  it('should delete what the user owns, keeps their plays and audit entries unlinked, and records the erasure', async () => {
+  it('should delete what the user owns, keep their plays and audit entries without personal data, and record the erasure', async () => {
     const factory = fixtures(test.db)
     const user = await factory.create('users')
     const session = await factory.create('user_sessions', { user_id: user.id })
@@ -35,7 +35,9 @@ describe('account erasure', () => {
       durationPlayedMs: 180_000,
       completed: true,
     })
-    const [ownEntry] = await factory.createMany('audit_logs', 2, { actor_id: user.id, ip_address: '203.0.113.7', user_agent: 'Firefox' })
+    const personal = { email: user.email, client: 'web' }
+    const [ownEntry] = await factory.createMany('audit_logs', 2, { actor_id: user.id, ip_address: '203.0.113.7', user_agent: 'Firefox', metadata: personal })
+    const aboutUser = await factory.create('audit_logs', { resource_type: 'users', resource_id: user.id, metadata: personal })
     const othersEntry = await factory.create('audit_logs', { ip_address: '198.51.100.1' })
 
     await eraseAccount(test.db, user.id)
@@ -53,15 +55,27 @@ describe('account erasure', () => {
 
     const audit = await test.db.selectFrom('audit_logs').select(['id', 'actor_id', 'ip_address', 'user_agent', 'action', 'resource_id', 'metadata']).execute()
     const byId = new Map(audit.map((entry) => [entry.id, entry]))
-    assert.deepEqual(
-      [byId.get(ownEntry!.id)?.actor_id, byId.get(ownEntry!.id)?.ip_address, byId.get(ownEntry!.id)?.user_agent],
-      [null, null, null],
-    )
+    const own = byId.get(ownEntry!.id)
+    assert.deepEqual([own?.actor_id, own?.ip_address, own?.user_agent, own?.metadata], [null, null, null, { client: 'web' }])
+    assert.deepEqual(byId.get(aboutUser.id)?.metadata, { client: 'web' })
     assert.equal(byId.get(othersEntry.id)?.ip_address, '198.51.100.1')
     const erasure = audit.filter((entry) => entry.action === 'user.erase')
     assert.deepEqual(erasure.map(({ actor_id, resource_id, metadata }) => ({ actor_id, resource_id, metadata })), [
-      { actor_id: null, resource_id: user.id, metadata: { scrubbedAuditEntries: 2 } },
+      { actor_id: null, resource_id: user.id, metadata: {} },
     ])
+  })
+
+  it("should keep the replies others made to the user's comments, detached", async () => {
+    const factory = fixtures(test.db)
+    const [user, replier] = await factory.createMany('users', 2)
+    const othersTrack = await factory.create('tracks')
+    const comment = await factory.create('track_comments', { track_id: othersTrack.id, user_id: user!.id })
+    const reply = await factory.create('track_comments', { parent_id: comment.id, user_id: replier!.id })
+
+    await eraseAccount(test.db, user!.id)
+
+    const after = await test.db.selectFrom('track_comments').select(['id', 'parent_id', 'track_id', 'body']).execute()
+    assert.deepEqual(after, [{ id: reply.id, parent_id: null, track_id: othersTrack.id, body: reply.body }])
   })
 
   it('should free the email address and username for a new account', async () => {

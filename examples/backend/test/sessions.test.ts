@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { type TestDatabase, createTestDatabase, fixtures, truncateAllTables } from '@veza/db/testing'
+import { sql } from 'kysely'
 import { InvalidCredentialsError } from '../src/errors.js'
-import { rotateRefreshToken, tokenHash } from '../src/sessions.js'
+import { purgeExpired, rotateRefreshToken, tokenHash } from '../src/sessions.js'
 import { logIn, registerUser } from '../src/users.js'
 
 // #region committed-test
@@ -53,5 +54,32 @@ describe('refresh-token rotation', () => {
     await fixtures(database.db).create('refresh_tokens', { token_hash: tokenHash('expired'), expires_at: new Date(Date.now() - 60_000) })
     await assert.rejects(rotateRefreshToken(database.db, 'expired'), InvalidCredentialsError)
     await assert.rejects(rotateRefreshToken(database.db, 'never issued'), InvalidCredentialsError)
+  })
+
+  it('should purge the expired sessions and tokens, with the refresh tokens of the purged sessions, and rewrite no play', async () => {
+    const factory = fixtures(database.db)
+    const expired = { expires_at: new Date(Date.now() - 60_000) }
+    const [live, gone] = await factory.createMany('user_sessions', 2, (i) => (i === 0 ? {} : expired))
+    await factory.create('refresh_tokens', { session_id: live!.id })
+    await factory.create('refresh_tokens', { session_id: gone!.id })
+    await factory.create('refresh_tokens', { user_id: live!.user_id, ...expired })
+    await factory.createMany('password_reset_tokens', 2, (i) => (i === 0 ? {} : expired))
+    await factory.create('email_verification_tokens', expired)
+    const play = await factory.create('track_plays', { user_id: gone!.user_id, session_id: gone!.id })
+    // xmin: the transaction that last wrote the row, which a rewrite changes.
+    const playRow = () =>
+      database.db.selectFrom('track_plays').select(['session_id', sql<string>`xmin::text`.as('writtenBy')]).where('id', '=', play.id).executeTakeFirstOrThrow()
+    const before = await playRow()
+
+    assert.deepEqual(await purgeExpired(database.db), {
+      user_sessions: 1,
+      refresh_tokens: 1,
+      password_reset_tokens: 1,
+      email_verification_tokens: 1,
+    })
+    const left = await database.db.selectFrom('refresh_tokens').select('session_id').execute()
+    assert.deepEqual(left, [{ session_id: live!.id }])
+    assert.deepEqual(await playRow(), before)
+    assert.equal(before.session_id, gone!.id)
   })
 })

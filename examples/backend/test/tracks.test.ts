@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict'
-import type { HlsTranscodeQueueId } from '@veza/db'
+import { type HlsTranscodeQueueId, isConstraintViolation } from '@veza/db'
 import { type TestDatabase, createTestDatabase, fixtures, truncateAllTables } from '@veza/db/testing'
 import { sql } from 'kysely'
 import { NotFoundError } from '../src/errors.js'
-import { type FeedCursor, claimNextJob, completeJob, publicFeed, uploadTrack } from '../src/tracks.js'
+import {
+  type FeedCursor,
+  claimNextJob,
+  completeJob,
+  enqueueTranscode,
+  publicFeed,
+  reclaimStaleJobs,
+  upsertRendition,
+  uploadTrack,
+} from '../src/tracks.js'
 
 /** A queued job, due at once: run_after defaults to the time it is queued. */
 const due = { status: 'queued' } as const
@@ -43,6 +52,95 @@ describe('tracks, the transcoding queue and the feed', () => {
         [track.id, 320, 'queued', 0],
       ],
     )
+  })
+
+  it('should store a rendition once, however often a worker reports it, a missing version being one value', async () => {
+    const factory = fixtures(database.db)
+    const version = await factory.create('track_versions')
+    const rendition = {
+      trackId: version.track_id,
+      trackVersionId: version.id,
+      bitrateKbps: 128,
+      codec: 'mp4a.40.2',
+      manifestKey: 'hls/first/index.m3u8',
+      segmentDurationMs: 6000,
+      segmentCount: 30,
+    }
+    const first = await upsertRendition(database.db, rendition)
+    const again = await upsertRendition(database.db, { ...rendition, manifestKey: 'hls/again/index.m3u8', segmentCount: 31 })
+    const unversioned = await upsertRendition(database.db, { ...rendition, trackVersionId: null })
+    const unversionedAgain = await upsertRendition(database.db, { ...rendition, trackVersionId: null, segmentCount: 32 })
+
+    assert.equal(again.id, first.id)
+    assert.deepEqual([again.manifest_key, again.segment_count, again.status], ['hls/again/index.m3u8', 31, 'ready'])
+    assert.deepEqual([unversionedAgain.id, unversionedAgain.segment_count], [unversioned.id, 32])
+    assert.equal((await database.db.selectFrom('hls_streams').select('id').execute()).length, 2)
+  })
+
+  it("should refuse a rendition of another track's version", async () => {
+    const factory = fixtures(database.db)
+    const version = await factory.create('track_versions')
+    const otherTrack = await factory.create('tracks')
+    await assert.rejects(
+      upsertRendition(database.db, {
+        trackId: otherTrack.id,
+        trackVersionId: version.id,
+        bitrateKbps: 128,
+        codec: 'mp4a.40.2',
+        manifestKey: 'hls/mixed/index.m3u8',
+        segmentDurationMs: 6000,
+        segmentCount: 30,
+      }),
+      (error) => isConstraintViolation(error, 'hls_streams_track_version_id_track_id_fkey'),
+    )
+  })
+
+  it('should queue a rendition once while its job is active, even when asked twice at once, and again once it is done', async () => {
+    const track = await fixtures(database.db).create('tracks')
+    const job = { trackId: track.id, trackVersionId: null, bitrateKbps: 256 }
+    const together = await Promise.all([enqueueTranscode(database.db, job), enqueueTranscode(database.db, job)])
+    const queued = together.filter((result) => result !== undefined)
+    assert.equal(queued.length, 1)
+
+    const claimed = await claimNextJob(database.db, 'worker-a')
+    assert.equal(claimed?.id, queued[0]!.id)
+    assert.equal(await enqueueTranscode(database.db, job), undefined, 'a running job is active too')
+    await completeJob(database.db, claimed.id, 'worker-a')
+    const requeued = await enqueueTranscode(database.db, job)
+    assert.ok(requeued !== undefined && requeued.id !== claimed.id)
+  })
+
+  it('should put back the running jobs whose worker went silent, failing those that had all their attempts', async () => {
+    const factory = fixtures(database.db)
+    const track = await factory.create('tracks')
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    const jobs = [
+      { status: 'running', locked_by: 'gone', locked_at: hourAgo, attempts: 1 },
+      { status: 'running', locked_by: 'gone', locked_at: hourAgo, attempts: 3, max_attempts: 3 },
+      { status: 'running', locked_by: 'busy', locked_at: new Date(), attempts: 1 },
+    ] as const
+    const [retried, exhausted, busy] = await factory.createMany('hls_transcode_queue', jobs.length, (i) => ({ track_id: track.id, ...jobs[i] }))
+
+    assert.equal(await reclaimStaleJobs(database.db, 600), 2)
+
+    const after = await database.db
+      .selectFrom('hls_transcode_queue')
+      .select(['id', 'status', 'locked_by', 'finished_at'])
+      .execute()
+    const byId = new Map(after.map((job) => [job.id, job]))
+    assert.deepEqual(
+      [retried!, exhausted!, busy!].map((job) => {
+        const row = byId.get(job.id)!
+        return [row.status, row.locked_by, row.finished_at !== null]
+      }),
+      [
+        ['queued', null, false],
+        ['failed', null, true],
+        ['running', 'busy', false],
+      ],
+    )
+    const next = await claimNextJob(database.db, 'worker-b')
+    assert.deepEqual([next?.id, next?.attempts], [retried!.id, 2])
   })
 
   it('should give a worker the most urgent due job, and nothing once no job is due', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { type TestDatabase, type TestTransaction, createTestDatabase, fixtures, startTestTransaction } from '@veza/db/testing'
-import { ConflictError, InvalidCredentialsError } from '../src/errors.js'
-import { tokenHash } from '../src/sessions.js'
-import { logIn, registerUser } from '../src/users.js'
+import { ConflictError, InvalidCredentialsError, NotFoundError } from '../src/errors.js'
+import { rotateRefreshToken, tokenHash } from '../src/sessions.js'
+import { closeAccount, logIn, registerUser } from '../src/users.js'
 
 const ada = { username: 'Ada', email: 'Ada.Lovelace@Example.com', password: 'analytical engine' }
 
@@ -40,8 +40,13 @@ describe('registration and log-in', () => {
       })
       assert.match(session.session, /^[0-9a-f]{64}$/)
     }
-    const { last_login_at } = await test.db.selectFrom('users').select('last_login_at').where('id', '=', registered.id).executeTakeFirstOrThrow()
+    const { last_login_at, password_hash } = await test.db
+      .selectFrom('users')
+      .select(['last_login_at', 'password_hash'])
+      .where('id', '=', registered.id)
+      .executeTakeFirstOrThrow()
     assert.ok(last_login_at instanceof Date)
+    assert.match(password_hash, /^\$scrypt\$ln=14,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
   })
 
   it('should refuse a wrong password, an unknown login and a password hash of another kind alike', async () => {
@@ -56,9 +61,22 @@ describe('registration and log-in', () => {
     }
   })
 
+  it('should close an account with its sessions and tokens, and refuse to log in to it', async () => {
+    const closed = await registerUser(test.db, ada)
+    const { tokens } = await logIn(test.db, { login: 'ada', password: ada.password })
+
+    await closeAccount(test.db, closed.id)
+
+    await assert.rejects(logIn(test.db, { login: 'ada', password: ada.password }), InvalidCredentialsError)
+    await assert.rejects(rotateRefreshToken(test.db, tokens.refreshToken), InvalidCredentialsError)
+    const session = await test.db.selectFrom('user_sessions').select('revoked_at').where('id', '=', tokens.sessionId).executeTakeFirstOrThrow()
+    assert.ok(session.revoked_at instanceof Date)
+    await assert.rejects(closeAccount(test.db, closed.id), NotFoundError)
+  })
+
   it('should refuse a closed account, whose username and email address are free again', async () => {
     const closed = await registerUser(test.db, ada)
-    await test.db.updateTable('users').set({ deleted_at: new Date() }).where('id', '=', closed.id).execute()
+    await closeAccount(test.db, closed.id)
     await assert.rejects(logIn(test.db, { login: 'ada', password: ada.password }), InvalidCredentialsError)
 
     const reopened = await registerUser(test.db, { username: 'ADA', email: 'ada.lovelace@example.com', password: 'new start' })
