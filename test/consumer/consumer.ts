@@ -29,7 +29,11 @@ try {
     check(rows.length === 26, `26 tables, not ${rows.length}`)
 
     const db = createDb({ url: second.url })
-    const ada: NewUser = { username: 'ada', email: 'ada@example.com', password_hash: 'argon2id$...' }
+    const ada: NewUser = {
+      username: 'ada',
+      email: 'ada@example.com',
+      password_hash: '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG',
+    }
     const { id } = await db.insertInto('users').values(ada).returning('id').executeTakeFirstOrThrow()
     const row = await db.selectFrom('users').select(['username', 'created_at']).where('id', '=', id).executeTakeFirstOrThrow()
     const created: Date = row.created_at
