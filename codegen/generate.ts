@@ -1,5 +1,5 @@
 /**
- * `npm run codegen` writes codegen/database.ts: the `Database` type of the latest
+ * `npm run codegen` writes src/database.ts: the `Database` type of the latest
  * migrations. `npm run codegen:check` writes nothing and exits 1, printing the
  * difference, when the committed file is not what the migrations give.
  *
@@ -32,7 +32,7 @@ import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.j
 import { specReferencesWithoutForeignKey } from '../src/catalogue/schema-v1.js'
 import { runGenerator } from './generated-file.js'
 
-const OUT_FILE = fileURLToPath(new URL('database.ts', import.meta.url))
+const OUT_FILE = fileURLToPath(new URL('../src/database.ts', import.meta.url))
 const JSON_OBJECT_CHECK = /^CHECK \(\(jsonb_typeof\((\w+)\) = 'object'::text\)\)$/
 const WRITE_ONCE_TIMESTAMP = 'WriteOnceTimestamp'
 
@@ -156,6 +156,9 @@ declare const idBrand: unique symbol;
  * from outside (a URL, a request body) is given one with \`as UserId\` once checked.
  */
 export type Id<Table extends keyof Database> = string & { readonly [idBrand]: Table };
+
+/** The name of a table of the schema. */
+export type TableName = keyof Database & string;
 
 ${ids.join('\n')}
 

@@ -8,7 +8,7 @@ import { stopTestServer, testServer } from '../src/testing/test-server.js'
 
 const MAX_DIFF_LINES = 60
 
-/** A file generated from a freshly migrated database: `codegen/database.ts`, `docs/SCHEMA.md`. */
+/** A file generated from a freshly migrated database: `src/database.ts`, `docs/SCHEMA.md`. */
 export interface GeneratedFile {
   readonly file: string
   /** The npm script that writes it: `codegen`; `<script>:check` checks it. */

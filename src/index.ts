@@ -1,4 +1,4 @@
-export type * from '../codegen/database.js'
+export type * from './database.js'
 export { type AuditOptions, auditDatabase } from './audit/audit-database.js'
 export type { AuditReport, AuditSummary } from './audit/audit-report.js'
 export { SchemaNotFoundError } from './audit/errors.js'

@@ -13,42 +13,12 @@ import {
   renderMigrationScript,
 } from '../db/migrator.js'
 import { auditCommand } from './audit.js'
+import type { Command, CommandInput, CommandOption } from './command.js'
 import { openDatabaseTarget } from './database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, formatDuration, plural } from './output.js'
 import { parseSeedOptions, seedCommand, seedDatabase } from './seed.js'
 import { UsageError } from './usage-error.js'
-
-export interface CommandInput {
-  readonly positionals: readonly string[]
-  readonly values: Readonly<Record<string, unknown>>
-  readonly output: Output
-}
-
-/** An option of a command: what `parseArgs` needs, and what `--help` says about it. */
-export interface CommandOption {
-  readonly type: 'boolean' | 'string'
-  /** The option may be given several times. */
-  readonly multiple?: boolean
-  /** The value's placeholder in the help: `<time>`. */
-  readonly value?: string
-  readonly help?: string
-}
-
-export interface Command {
-  readonly name: string
-  /** The npm script that runs it: `migrate:latest`, `db:seed`. */
-  readonly script: string
-  /** Its arguments, as shown in usage lines: `<name>`, `--all`. */
-  readonly args: string
-  readonly summary: string
-  readonly description: string
-  /** Names of the positional arguments it requires. */
-  readonly positionals: readonly string[]
-  readonly options: Readonly<Record<string, CommandOption>>
-  /** Resolves to the exit code, when it is not 0. */
-  run(input: CommandInput): Promise<ExitCode | void>
-}
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/
 const MS_PER_UNIT: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }

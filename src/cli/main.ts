@@ -11,7 +11,8 @@ import {
   MigrationHistoryError,
   MigrationNameError,
 } from '../db/errors.js'
-import { type Command, commands } from './commands.js'
+import type { Command } from './command.js'
+import { commands } from './commands.js'
 import { EMBEDDED_DIRECTORY } from './database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, processOutput } from './output.js'

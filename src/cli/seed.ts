@@ -1,10 +1,10 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import type { Database } from '../../codegen/database.js'
+import type { Database, TableName } from '../database.js'
 import { readCatalogue } from '../catalogue/read-catalogue.js'
 import { getMigrationStatus } from '../db/migrator.js'
-import { type Fixtures, type TableName, fixtures } from '../testing/fixtures.js'
+import { type Fixtures, fixtures } from '../testing/fixtures.js'
 import { type Random, createRandom } from '../testing/random.js'
-import type { Command } from './commands.js'
+import type { Command } from './command.js'
 import { type Output, formatDuration } from './output.js'
 import { UsageError } from './usage-error.js'
 

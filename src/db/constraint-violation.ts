@@ -1,4 +1,4 @@
-import type { ConstraintName } from '../../codegen/database.js'
+import type { ConstraintName } from '../database.js'
 
 /** A PostgreSQL integrity-constraint violation (SQLSTATE class 23) as `pg` reports it. */
 export interface ConstraintViolation<Name extends ConstraintName = ConstraintName> extends Error {

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../../codegen/database.js'
+import type { Database } from '../database.js'
 import { parseDatabaseUrl } from './database-url.js'
 
 export interface CreateDbOptions extends Omit<pg.PoolConfig, 'connectionString'> {

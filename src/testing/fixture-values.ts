@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Insertable } from 'kysely'
-import type { Database } from '../../codegen/database.js'
-import type { TableName } from './fixtures.js'
+import type { Database, TableName } from '../database.js'
 import type { Random } from './random.js'
 
 /** What a table's entry draws its values from. */

@@ -1,12 +1,9 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
-import type { Database } from '../../codegen/database.js'
+import type { Database, TableName } from '../database.js'
 import { closedValueSets } from '../catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../catalogue/read-catalogue.js'
 import { type ValueContext, fixtureSequences, fixtureValues } from './fixture-values.js'
 import { type Random, createRandom, seedToken } from './random.js'
-
-/** The name of a table of the generated `Database` type. */
-export type TableName = keyof Database & string
 
 export interface FixtureOptions {
   /** Seeds the values drawn (names, titles, statuses...); 1 unless given. */

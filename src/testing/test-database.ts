@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
-import type { Database } from '../../codegen/database.js'
+import type { Database } from '../database.js'
 import { createDb } from '../db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'

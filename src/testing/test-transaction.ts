@@ -11,7 +11,7 @@ import {
   SelectQueryNode,
 } from 'kysely'
 import pg from 'pg'
-import type { Database } from '../../codegen/database.js'
+import type { Database } from '../database.js'
 
 export interface TestTransaction {
   /** Runs everything in the transaction; the transactions of the code under test become savepoints of it. */

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { Database } from '../../codegen/database.js'
+import type { Database } from '../database.js'
 import { BOOKKEEPING_TABLES } from '../db/migration-history.js'
 
 /**

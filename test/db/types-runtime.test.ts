@@ -9,7 +9,7 @@ import { useTestDatabase } from '../support/use-test-database.js'
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
-/** A column as codegen/database.ts declares it: its select type without `null`, and whether it may be null. */
+/** A column as src/database.ts declares it: its select type without `null`, and whether it may be null. */
 interface DeclaredColumn {
   readonly type: string
   readonly nullable: boolean
@@ -23,9 +23,9 @@ function declaredColumn(written: string): DeclaredColumn {
   return { type: nullable ? selected.slice(0, -' | null'.length) : selected, nullable }
 }
 
-/** Every column of every table of codegen/database.ts, by table. */
+/** Every column of every table of src/database.ts, by table. */
 async function declaredTables(): Promise<Map<string, Map<string, DeclaredColumn>>> {
-  const source = await fs.readFile(new URL('../../codegen/database.ts', import.meta.url), 'utf8')
+  const source = await fs.readFile(new URL('../../src/database.ts', import.meta.url), 'utf8')
   const interfaces = new Map(
     [...source.matchAll(/^export interface (\w+) \{\n([^}]*)\}/gm)].map(([, name, body]) => [
       name!,
@@ -163,7 +163,7 @@ describe('generated types at run time', () => {
     expect(play.source).to.equal('direct')
   })
 
-  it('should give, in a row of every table, the columns codegen/database.ts declares with values of their declared types', async () => {
+  it('should give, in a row of every table, the columns src/database.ts declares with values of their declared types', async () => {
     const declared = await declaredTables()
     const { rows } = await sql<{ column: string }>`
       SELECT table_name || '.' || column_name AS column FROM information_schema.columns

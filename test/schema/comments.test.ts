@@ -75,7 +75,7 @@ describe('table and column comments', () => {
     expect(missingComments(catalogue)).to.deep.equal([])
   })
 
-  // kysely-codegen copies column comments into codegen/database.ts as JSDoc, which `*/` would end.
+  // kysely-codegen copies column comments into src/database.ts as JSDoc, which `*/` would end.
   it('should write each comment as one line of prose, ending with a full stop, with no */ in it', () => {
     const texts = [
       ...catalogue.tableComments.map(({ table, comment }) => [table, comment] as const),

@@ -691,6 +691,9 @@ declare const idBrand: unique symbol;
  */
 export type Id<Table extends keyof Database> = string & { readonly [idBrand]: Table };
 
+/** The name of a table of the schema. */
+export type TableName = keyof Database & string;
+
 export type AuditLogId = Id<"audit_logs">;
 export type BitrateAdaptationLogId = Id<"bitrate_adaptation_logs">;
 export type EmailVerificationTokenId = Id<"email_verification_tokens">;
