@@ -40,6 +40,7 @@ import { type Constraint, ON_DELETE_RULES } from '../src/catalogue/read-catalogu
 import { createTestDatabase, stopTestServer, testServer } from '../src/testing/index.js'
 import { PASSWORD_HASH, sqlTokenHash } from '../test/support/hashes.js'
 import { benchArgs, markdownTable, ms, spread, summarize } from './support/stats.js'
+import { messageOf } from '../src/util/message-of.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:cascade [-- --quick]
 
@@ -791,7 +792,7 @@ async function explainErase(client: pg.Client, h: number): Promise<Map<string, Q
   try {
     await client.query(`LOAD 'auto_explain'`)
   } catch (error) {
-    return `auto_explain could not be loaded (${error instanceof Error ? error.message : String(error)})`
+    return `auto_explain could not be loaded (${messageOf(error)})`
   }
   const plans = new Map<string, QueryPlans>()
   let unreadable = 0

@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { root, runCommand } from './support/command.js'
 import { benchArgs, ms } from './support/stats.js'
+import { messageOf } from '../src/util/message-of.js'
 
 const BENCHMARKS = ['migrate', 'keys', 'cascade', 'job-queue', 'access-patterns', 'test-database', 'tooling'] as const
 
@@ -38,7 +39,7 @@ for (const name of BENCHMARKS) {
     console.error(`=== bench/${name}.ts took ${ms(performance.now() - benchStart)}`)
   } catch (error) {
     failed.push(name)
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+    console.error(`error: ${messageOf(error)}`)
   }
 }
 

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely'
 import { DiffChecker } from 'kysely-codegen'
 import { createTestDatabase } from '../src/testing/test-database.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
+import { messageOf } from '../src/util/message-of.js'
 
 const MAX_DIFF_LINES = 60
 
@@ -34,7 +35,7 @@ else a container when a runtime answers, else an embedded PostgreSQL.`
   try {
     ;({ values } = parseArgs({ args: [...args], options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }))
   } catch (error) {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`)
+    console.error(`error: ${messageOf(error)}\n\n${usage}`)
     return 2
   }
   if (values.help) {

@@ -1,6 +1,7 @@
 import { type Finding, type RuleId, catalogueRules, ruleTitles } from '../catalogue/v1-rules.js'
 import type { AuditReport } from './audit-report.js'
 import type { PrimaryKeyRow } from './primary-key-table.js'
+import { plural } from '../util/plural.js'
 
 /** The formats an audit report can be written in. */
 export const reportFormats = ['text', 'markdown', 'json'] as const
@@ -147,8 +148,4 @@ function cells(row: PrimaryKeyRow): [string, string, string, string] {
 
 function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|')
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

@@ -7,6 +7,7 @@ import { openDatabaseTarget } from './database-target.js'
 import { ExitCode } from './exit-code.js'
 import { formatDuration } from './output.js'
 import { UsageError } from './usage-error.js'
+import { messageOf } from '../util/message-of.js'
 
 /** SQLSTATE classes and Node error codes that mean the connection was lost, not that the audit failed. */
 const CONNECTION_LOST = /^(?:08|57P0[123]$)|^(?:ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)$/
@@ -91,7 +92,7 @@ function translateError(error: unknown): unknown {
   const code = (error as { code?: unknown }).code
   const lost = typeof code === 'string' ? CONNECTION_LOST.test(code) : error instanceof Error && /^Connection terminated/.test(error.message)
   if (lost) {
-    const message = error instanceof Error ? error.message : String(error)
+    const message = messageOf(error)
     return new DatabaseConnectionError(`lost the connection to the database during the audit: ${message}`, { cause: error })
   }
   return error

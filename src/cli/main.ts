@@ -17,6 +17,7 @@ import { EMBEDDED_DIRECTORY } from './database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, processOutput } from './output.js'
 import { UsageError } from './usage-error.js'
+import { messageOf } from '../util/message-of.js'
 
 const commonOptions = {
   help: { type: 'boolean', short: 'h' },
@@ -111,7 +112,7 @@ async function main(argv: readonly string[], output: Output = processOutput): Pr
       error instanceof DestructiveMigrationError
         ? '; NODE_ENV is production: review, then add --allow-destructive to run it'
         : ''
-    output.log(scrubPasswords(`error: ${error instanceof Error ? error.message : String(error)}${hint}`))
+    output.log(scrubPasswords(`error: ${messageOf(error)}${hint}`))
     if (verbose && error instanceof Error) {
       output.log(scrubPasswords(stackOf(error)))
     }

@@ -20,7 +20,3 @@ export function formatDuration(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`
 }
 
-/** `1 migration`, `7 migrations`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
-}

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { DatabaseConnectionError } from './errors.js'
+import { messageOf } from '../util/message-of.js'
 
 export interface ServerInfo {
   /** The server's version, e.g. `17.6`. */
@@ -25,7 +26,7 @@ export async function checkConnection(db: Kysely<any>, url: string): Promise<Ser
 
 function describeConnectionFailure(error: unknown, url: URL): string {
   const code = (error as { code?: unknown }).code
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const where = `${url.hostname}:${url.port || '5432'}`
   const user = decodeURIComponent(url.username) || 'the default user'
   const database = decodeURIComponent(url.pathname.slice(1))

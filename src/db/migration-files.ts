@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import type { Kysely } from 'kysely'
 import { MigrationError } from './errors.js'
 import { recordQueries } from './render-sql.js'
+import { messageOf } from '../util/message-of.js'
 
 /** What a migration module exports. */
 export interface Migration {
@@ -52,7 +53,7 @@ async function checksumOf(migration: Migration): Promise<string> {
         hash.update(`${query.sql}\n${JSON.stringify(query.parameters)}\n`)
       }
     } catch (error) {
-      hash.update(`throws ${error instanceof Error ? error.message : String(error)}\n`)
+      hash.update(`throws ${messageOf(error)}\n`)
     }
   }
   return hash.digest('hex')

@@ -23,6 +23,7 @@ import {
 } from './migration-history.js'
 import { type MigrationFile, loadMigrationFiles } from './migration-files.js'
 import { recordQueries, toSqlScript } from './render-sql.js'
+import { messageOf } from '../util/message-of.js'
 
 /** The folder holding this package's migrations. */
 export const migrationFolder = fileURLToPath(new URL('../migrations', import.meta.url))
@@ -406,6 +407,3 @@ function relationsNamedBy(text: string): string[] {
   ]
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
