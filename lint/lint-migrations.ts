@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeouts } from '../src/db/migration-history.js'
 import { loadMigrationFiles } from '../src/db/migration-files.js'
-import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder } from '../src/db/migrator.js'
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder, migrationFolderOf } from '../src/db/migrator.js'
 import { recordQueries, toSqlScript } from '../src/db/render-sql.js'
 
 const HELP = `Usage: npm run lint:migrations [-- --help]
@@ -27,7 +27,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 2
   }
   const start = performance.now()
-  const folder = process.env.VEZA_DB_MIGRATION_FOLDER ? path.resolve(process.env.VEZA_DB_MIGRATION_FOLDER) : migrationFolder
+  const folder = migrationFolderOf() ?? migrationFolder
   const migrations = await loadMigrationFiles(folder)
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'veza-lint-'))
   try {

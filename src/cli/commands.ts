@@ -9,6 +9,7 @@ import {
   type MigrationState,
   type MigrationTarget,
   getMigrationStatus,
+  migrationFolderOf,
   migrate,
   renderMigrationScript,
 } from '../db/migrator.js'
@@ -86,11 +87,6 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
     acceptChanged: (values['accept-changed'] as string[] | undefined) ?? [],
     allowDown: env.NODE_ENV !== 'production' || values['allow-destructive'] === true || values['dry-run'] === true,
   }
-}
-
-/** `VEZA_DB_MIGRATION_FOLDER`, which points the commands at another folder of migrations, as the tests do. */
-function migrationFolderOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.VEZA_DB_MIGRATION_FOLDER ? path.resolve(env.VEZA_DB_MIGRATION_FOLDER) : undefined
 }
 
 /**
