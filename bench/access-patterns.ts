@@ -30,7 +30,8 @@ import { type ExplainableQuery, type PlanNode, explain, formatPlan, planNodes, p
 import { playlistPatterns } from '../test/access-patterns/playlist-patterns.js'
 import { bigTables, seed, seedCountsAt, seededTables } from '../test/access-patterns/seed.js'
 import { trackPatterns } from '../test/access-patterns/track-patterns.js'
-import { type Summary, benchArgs, markdownTable, ms, summarize, timeRuns } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { type Summary, benchArgs, ms, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npx tsx bench/access-patterns.ts [--quick]
 

@@ -39,7 +39,8 @@ import pg from 'pg'
 import { type Constraint, ON_DELETE_RULES } from '../src/catalogue/read-catalogue.js'
 import { createTestDatabase, stopTestServer, testServer } from '../src/testing/index.js'
 import { PASSWORD_HASH, sqlTokenHash } from '../test/support/hashes.js'
-import { benchArgs, markdownTable, ms, spread, summarize } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, ms, spread, summarize } from './support/stats.js'
 import { messageOf } from '../src/util/message-of.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:cascade [-- --quick]

@@ -30,7 +30,8 @@ import { createDb } from '../src/db/create-db.js'
 import { createTestDatabase, fixtures, stopTestServer, testServer } from '../src/testing/index.js'
 import { explain, planNodes } from '../test/access-patterns/plan.js'
 import { nextTranscodeJob } from '../test/access-patterns/track-patterns.js'
-import { benchArgs, markdownTable, ms, spread, summarize } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, ms, spread, summarize } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:job-queue [-- --quick]
 

@@ -18,7 +18,8 @@ import pg from 'pg'
 import { createDb } from '../src/db/create-db.js'
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js'
 import { up as installFunctions } from '../src/migrations/001_functions.js'
-import { benchArgs, markdownTable, spread, summarize, type Summary } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, spread, summarize, type Summary } from './support/stats.js'
 
 const usage = `usage: npx tsx bench/keys.ts [--quick] [--help]
 

@@ -19,7 +19,8 @@ import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest, renderMigrationScript } from '../src/db/migrator.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { runCommand } from './support/command.js'
-import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, ms, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:migrate [-- --quick]
 

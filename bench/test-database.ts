@@ -32,7 +32,8 @@ import { createTestDatabase } from '../src/testing/test-database.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { migratedTemplate } from '../src/testing/template.js'
 import { runCommand } from './support/command.js'
-import { benchArgs, markdownTable, ms, spread, summarize, timeRuns } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, ms, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:test-database [-- --quick]
 

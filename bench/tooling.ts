@@ -5,7 +5,8 @@
  * it, npm and Node start-up included. Prints a Markdown section for docs/BENCHMARKS.md.
  */
 import { runCommand } from './support/command.js'
-import { benchArgs, markdownTable, spread, summarize, timeRuns } from './support/stats.js'
+import { markdownTable } from '../src/util/markdown-table.js'
+import { benchArgs, spread, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npm run bench:tooling [-- --quick]
 

@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Kysely } from 'kysely'
 import { type Catalogue, type Column, type Constraint, type Index, ON_DELETE_RULES, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { type TableKind, domains, specTableOf, specTables } from '../src/catalogue/schema-v1.js'
+import { markdownTable } from '../src/util/markdown-table.js'
 import { runGenerator } from './generated-file.js'
 
 /** docs/SCHEMA.md, the file `npm run docs` writes. */
@@ -87,10 +88,6 @@ const prose = (text: string): string =>
     .replace(/<(?=[A-Za-z/!?])/g, '&lt;')
 
 const link = (table: string): string => `[\`${table}\`](#${anchor(table)})`
-
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
-}
 
 /** One table of the catalogue, with what the reference needs of it. */
 interface TableInfo {

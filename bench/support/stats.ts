@@ -45,12 +45,6 @@ export function spread(summary: Summary, format: (value: number) => string = ms)
   return `${format(summary.median)} (${format(summary.min)}–${format(summary.max)})`
 }
 
-/** A Markdown table. */
-export function markdownTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n')
-}
-
 /** The command line every benchmark takes: `--quick` for a short run (CI), `--help`. */
 export function benchArgs(usage: string): { readonly quick: boolean } {
   const args = process.argv.slice(2)
