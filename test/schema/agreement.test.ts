@@ -12,6 +12,23 @@ interface Disagreement {
   readonly make: (make: (table: string, values?: Values) => Promise<Row>) => Promise<{ readonly bad: Values; readonly good: Values }>
 }
 
+/** A row of `table` (a rendition or a job) for Bob's track, made from a version of Carol's track. */
+function versionOfAnotherTrack(table: string, what: string, values: Values): Disagreement {
+  return {
+    constraint: `${table}_track_version_id_track_id_fkey`,
+    what,
+    table,
+    make: async (make) => {
+      const [bobsTrack, carolsTrack] = [await make('tracks'), await make('tracks')]
+      const row = { ...values, track_id: bobsTrack.id, bitrate_kbps: 128 }
+      return {
+        bad: { ...row, track_version_id: (await make('track_versions', { track_id: carolsTrack.id })).id },
+        good: { ...row, track_version_id: (await make('track_versions', { track_id: bobsTrack.id })).id },
+      }
+    },
+  }
+}
+
 const disagreements: readonly Disagreement[] = [
   {
     constraint: 'refresh_tokens_session_id_user_id_fkey',
@@ -23,32 +40,8 @@ const disagreements: readonly Disagreement[] = [
       return { bad: { user_id: carol.id, session_id: bobsSession.id }, good: { user_id: bob.id, session_id: bobsSession.id } }
     },
   },
-  {
-    constraint: 'hls_streams_track_version_id_track_id_fkey',
-    what: "an HLS stream of Bob's track made from a version of Carol's track",
-    table: 'hls_streams',
-    make: async (make) => {
-      const [bobsTrack, carolsTrack] = [await make('tracks'), await make('tracks')]
-      const rendition = { track_id: bobsTrack.id, bitrate_kbps: 128, codec: 'mp4a.40.2' }
-      return {
-        bad: { ...rendition, track_version_id: (await make('track_versions', { track_id: carolsTrack.id })).id },
-        good: { ...rendition, track_version_id: (await make('track_versions', { track_id: bobsTrack.id })).id },
-      }
-    },
-  },
-  {
-    constraint: 'hls_transcode_queue_track_version_id_track_id_fkey',
-    what: "a transcode job of Bob's track from a version of Carol's track",
-    table: 'hls_transcode_queue',
-    make: async (make) => {
-      const [bobsTrack, carolsTrack] = [await make('tracks'), await make('tracks')]
-      const job = { track_id: bobsTrack.id, bitrate_kbps: 128, status: 'queued' }
-      return {
-        bad: { ...job, track_version_id: (await make('track_versions', { track_id: carolsTrack.id })).id },
-        good: { ...job, track_version_id: (await make('track_versions', { track_id: bobsTrack.id })).id },
-      }
-    },
-  },
+  versionOfAnotherTrack('hls_streams', "an HLS stream of Bob's track made from a version of Carol's track", { codec: 'mp4a.40.2' }),
+  versionOfAnotherTrack('hls_transcode_queue', "a transcode job of Bob's track from a version of Carol's track", { status: 'queued' }),
   {
     constraint: 'playback_analytics_track_play_id_track_id_fkey',
     what: 'playback analytics naming another track than their play',

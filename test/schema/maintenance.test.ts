@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { type Compilable, sql } from 'kysely'
 import { type PlanExpectation, type PlanNode, expectPlan, planOf } from '../access-patterns/plan.js'
+import { sqlTokenHash } from '../support/hashes.js'
 import { createRow } from '../support/rows.js'
 import { specTokenTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
@@ -24,7 +25,7 @@ describe('maintenance queries', () => {
     const track = await createRow(db, 'tracks', { user_id: user.id })
     // Every EXPIRED_EVERY-th row expired an hour before the cutoff; the others expire in a day.
     const expiresAt = sql`CASE WHEN n % ${EXPIRED_EVERY} = 0 THEN ${cutoff}::timestamptz - interval '1 hour' ELSE ${cutoff}::timestamptz + interval '1 day' END`
-    const hash = (table: string) => sql`encode(sha256(convert_to(${table} || ':' || n, 'UTF8')), 'hex')`
+    const hash = (table: string) => sql.raw(sqlTokenHash(`'${table}:' || n`))
     for (const table of specTokenTables) {
       const email = table === 'email_verification_tokens' ? sql`, email` : sql``
       const emailValue = table === 'email_verification_tokens' ? sql`, 'user' || n || '@example.com'` : sql``
