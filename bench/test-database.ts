@@ -25,7 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createDb } from '../src/db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admin.js'
 import { withDatabase } from '../src/db/database-url.js'
-import { migrateToLatest } from '../src/db/migrator.js'
+import { migrateToLatest } from '../src/runner/migrator.js'
 // The modules, not the kit's entry, whose import would build the template before it is timed.
 import { fixtures } from '../src/testing/fixtures.js'
 import { createTestDatabase } from '../src/testing/test-database.js'

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { setTimeouts } from '../src/db/migration-history.js'
-import { loadMigrationFiles } from '../src/db/migration-files.js'
-import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder, migrationFolderOf } from '../src/db/migrator.js'
-import { recordQueries, toSqlScript } from '../src/db/render-sql.js'
+import { setTimeouts } from '../src/runner/migration-history.js'
+import { loadMigrationFiles } from '../src/runner/migration-files.js'
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder, migrationFolderOf } from '../src/runner/migrator.js'
+import { recordQueries, toSqlScript } from '../src/runner/render-sql.js'
 
 const HELP = `Usage: npm run lint:migrations [-- --help]
 

@@ -8,19 +8,17 @@ export type { Finding, RuleId } from './catalogue/v1-rules.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
 export { type ConstraintViolation, isConstraintViolation } from './db/constraint-violation.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
+export { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, EmbeddedPostgresNotInstalledError } from './db/errors.js'
 export {
-  DatabaseConnectionError,
   DatabasePrivilegeError,
-  DatabaseUrlError,
   DestructiveMigrationError,
-  EmbeddedPostgresError,
-  EmbeddedPostgresNotInstalledError,
   ForeignSchemaError,
   MigrationError,
   MigrationHistoryError,
   MigrationNameError,
-} from './db/errors.js'
-export type { Migration } from './db/migration-files.js'
+} from './runner/errors.js'
+export { type Outcome, VezaDbError } from './util/veza-db-error.js'
+export type { Migration } from './runner/migration-files.js'
 export {
   DEFAULT_LOCK_TIMEOUT,
   DEFAULT_STATEMENT_TIMEOUT,
@@ -40,4 +38,4 @@ export {
   migrationFolder,
   renderMigrationScript,
   rollbackAll,
-} from './db/migrator.js'
+} from './runner/migrator.js'

@@ -1,6 +1,9 @@
+import { type Outcome, VezaDbError } from '../util/veza-db-error.js'
+
 /** The schema asked for does not exist in the database. */
-export class SchemaNotFoundError extends Error {
+export class SchemaNotFoundError extends VezaDbError {
   override readonly name = 'SchemaNotFoundError'
+  readonly outcome: Outcome = 'usage'
 
   constructor(
     /** The schema's name, as given. */

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { BOOKKEEPING_TABLES } from '../db/migration-history.js'
+import { BOOKKEEPING_TABLES } from '../runner/migration-tables.js'
 
 export interface Column {
   readonly table: string

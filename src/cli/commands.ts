@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Kysely } from 'kysely'
 import { redactDatabaseUrl } from '../db/database-url.js'
-import { makeMigration } from '../db/make-migration.js'
+import { makeMigration } from '../runner/make-migration.js'
 import {
   DEFAULT_LOCK_TIMEOUT,
   DEFAULT_STATEMENT_TIMEOUT,
@@ -12,14 +12,14 @@ import {
   migrationFolderOf,
   migrate,
   renderMigrationScript,
-} from '../db/migrator.js'
+} from '../runner/migrator.js'
 import { auditCommand } from './audit.js'
 import type { Command, CommandInput, CommandOption } from './command.js'
-import { openDatabaseTarget } from './database-target.js'
+import { openDatabaseTarget } from '../db/database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, formatDuration } from './output.js'
 import { plural } from '../util/plural.js'
-import { parseSeedOptions, seedCommand, seedDatabase } from './seed.js'
+import { parseSeedOptions, seedCommand, seedDatabase } from '../seed/seed-database.js'
 import { UsageError } from './usage-error.js'
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/

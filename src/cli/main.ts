@@ -1,19 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { secretsOf } from '../db/database-url.js'
-import {
-  DatabaseConnectionError,
-  DatabasePrivilegeError,
-  DatabaseUrlError,
-  DestructiveMigrationError,
-  EmbeddedPostgresError,
-  ForeignSchemaError,
-  MigrationHistoryError,
-  MigrationNameError,
-} from '../db/errors.js'
+import { DestructiveMigrationError } from '../runner/errors.js'
+import { VezaDbError } from '../util/veza-db-error.js'
 import type { Command } from './command.js'
 import { commands } from './commands.js'
-import { EMBEDDED_DIRECTORY } from './database-target.js'
+import { EMBEDDED_DIRECTORY } from '../db/database-target.js'
 import { ExitCode } from './exit-code.js'
 import { type Output, processOutput } from './output.js'
 import { UsageError } from './usage-error.js'
@@ -137,14 +129,9 @@ function parseCommandLine(command: Command, args: string[]) {
   }
 }
 
-const USAGE_ERRORS = [UsageError, MigrationNameError, DatabaseUrlError, DatabaseConnectionError, EmbeddedPostgresError, DatabasePrivilegeError]
-const REFUSALS = [MigrationHistoryError, ForeignSchemaError, DestructiveMigrationError]
-
+/** The exit code of each outcome; an error that is not one of the package's is a failure. */
 function exitCodeOf(error: unknown): ExitCode {
-  if (USAGE_ERRORS.some((type) => error instanceof type)) {
-    return ExitCode.usage
-  }
-  return REFUSALS.some((type) => error instanceof type) ? ExitCode.refused : ExitCode.failed
+  return error instanceof VezaDbError ? ExitCode[error.outcome] : ExitCode.failed
 }
 
 function stackOf(error: Error): string {

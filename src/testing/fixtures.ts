@@ -4,6 +4,7 @@ import { closedValueSets } from '../catalogue/closed-value-sets.js'
 import { type Catalogue, readCatalogue } from '../catalogue/read-catalogue.js'
 import { type ValueContext, fixtureSequences, fixtureValues } from './fixture-values.js'
 import { type Random, createRandom, seedToken } from './random.js'
+import { type Outcome, VezaDbError } from '../util/veza-db-error.js'
 
 export interface FixtureOptions {
   /** Seeds the values drawn (names, titles, statuses...); 1 unless given. */
@@ -50,8 +51,9 @@ export interface Fixtures {
 }
 
 /** A fixture cannot be made: an unknown table, a bad count or seed, a column no value can be made for. */
-export class FixtureError extends Error {
+export class FixtureError extends VezaDbError {
   override readonly name = 'FixtureError'
+  readonly outcome: Outcome = 'usage'
 }
 
 type Values = Record<string, unknown>

@@ -3,8 +3,8 @@ import pg from 'pg'
 import { createDb } from '../db/create-db.js'
 import { createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
-import { loadMigrationFiles } from '../db/migration-files.js'
-import { migrateToLatest, migrationFolder } from '../db/migrator.js'
+import { loadMigrationFiles } from '../runner/migration-files.js'
+import { migrateToLatest, migrationFolder } from '../runner/migrator.js'
 
 const TEMPLATE_PREFIX = 'veza_template_'
 /** Serialises template building among processes sharing a server (an arbitrary advisory lock key). */

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../database.js'
-import { BOOKKEEPING_TABLES } from '../db/migration-history.js'
+import { BOOKKEEPING_TABLES } from '../runner/migration-tables.js'
 
 /**
  * Empties every table of `public` but Kysely's bookkeeping, in one `TRUNCATE`

@@ -3,8 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
-import { MigrationNameError } from '../../src/db/errors.js'
-import { makeMigration } from '../../src/db/make-migration.js'
+import { MigrationNameError } from '../../src/runner/errors.js'
+import { makeMigration } from '../../src/runner/make-migration.js'
 
 const EXISTING = '// an existing migration\n'
 

@@ -4,7 +4,8 @@ import { type Kysely, sql } from 'kysely'
 import { checkConnection } from '../../src/db/check-connection.js'
 import { createDb } from '../../src/db/create-db.js'
 import { withDatabase } from '../../src/db/database-url.js'
-import { DatabaseConnectionError, MigrationError, MigrationNameError } from '../../src/db/errors.js'
+import { DatabaseConnectionError } from '../../src/db/errors.js'
+import { MigrationError, MigrationNameError } from '../../src/runner/errors.js'
 import {
   type MigrateOptions,
   type MigrationStep,
@@ -13,8 +14,8 @@ import {
   migrateTo,
   migrateToLatest,
   rollbackAll,
-} from '../../src/db/migrator.js'
-import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
+} from '../../src/runner/migrator.js'
+import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
 

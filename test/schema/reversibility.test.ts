@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { getMigrationStatus, migrateDown, migrateToLatest, migrateUp, rollbackAll } from '../../src/db/migrator.js'
-import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
+import { getMigrationStatus, migrateDown, migrateToLatest, migrateUp, rollbackAll } from '../../src/runner/migrator.js'
+import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, UserId } from '../../src/index.js'
-import { MIGRATION_TABLE } from '../../src/db/migration-history.js'
+import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { fixtures } from '../../src/testing/fixtures.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'

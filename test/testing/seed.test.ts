@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
-import { seedDatabase } from '../../src/cli/seed.js'
+import { seedDatabase } from '../../src/seed/seed-database.js'
 import { type CliResult, runCli, runCliEach } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'

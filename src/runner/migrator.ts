@@ -11,7 +11,6 @@ import {
 } from './errors.js'
 import {
   type AppliedMigration,
-  BOOKKEEPING_TABLES,
   type MigrationHistory,
   lockMigrations,
   prepareMigrationTable,
@@ -22,6 +21,7 @@ import {
   setTimeouts,
   takeMigrationLock,
 } from './migration-history.js'
+import { BOOKKEEPING_TABLES } from './migration-tables.js'
 import { type MigrationFile, loadMigrationFiles } from './migration-files.js'
 import { recordQueries, toSqlScript } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'

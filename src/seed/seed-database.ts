@@ -1,12 +1,12 @@
 import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { Database, TableName } from '../database.js'
 import { readCatalogue } from '../catalogue/read-catalogue.js'
-import { getMigrationStatus } from '../db/migrator.js'
+import { getMigrationStatus } from '../runner/migrator.js'
 import { type Fixtures, fixtures } from '../testing/fixtures.js'
 import { type Random, createRandom } from '../testing/random.js'
-import type { Command } from './command.js'
-import { type Output, formatDuration } from './output.js'
-import { UsageError } from './usage-error.js'
+import type { Command } from '../cli/command.js'
+import { type Output, formatDuration } from '../cli/output.js'
+import { UsageError } from '../cli/usage-error.js'
 
 export interface SeedOptions {
   readonly users: number

@@ -1,10 +1,10 @@
 import path from 'node:path'
 import type { Kysely } from 'kysely'
-import { checkConnection } from '../db/check-connection.js'
-import { createDb } from '../db/create-db.js'
-import { adminPool, ensureDatabase } from '../db/database-admin.js'
-import { redactDatabaseUrl, withDatabase } from '../db/database-url.js'
-import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+import { checkConnection } from './check-connection.js'
+import { createDb } from './create-db.js'
+import { adminPool, ensureDatabase } from './database-admin.js'
+import { redactDatabaseUrl, withDatabase } from './database-url.js'
+import { startEmbeddedPostgres } from './embedded-postgres.js'
 
 /** The embedded server's directory, relative to the working directory. */
 export const EMBEDDED_DIRECTORY = '.data'
