@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/access-patterns.ts [--quick]`: the queries of the access-pattern
- * suite (test/access-patterns) at realistic volume.
+ * suite (workload/) at realistic volume.
  *
  * - A migrated test database, filled by the suite's own seed at scale 10
  *   (50k users, 200k tracks, 1M plays, 400k playlist entries, the other tables
@@ -23,19 +23,19 @@ import os from 'node:os'
 import { type Compilable, type Kysely, isCompilable, sql } from 'kysely'
 import type { Database } from '../src/index.js'
 import { createTestDatabase, stopTestServer, testServer } from '../src/testing/index.js'
-import type { AccessPattern } from '../test/access-patterns/access-pattern.js'
-import { auditPatterns } from '../test/access-patterns/audit-patterns.js'
-import { identityPatterns } from '../test/access-patterns/identity-patterns.js'
-import { type ExplainableQuery, type PlanNode, explain, formatPlan, planNodes, planProblems } from '../test/access-patterns/plan.js'
-import { playlistPatterns } from '../test/access-patterns/playlist-patterns.js'
-import { bigTables, seed, seedCountsAt, seededTables } from '../test/access-patterns/seed.js'
-import { trackPatterns } from '../test/access-patterns/track-patterns.js'
+import type { AccessPattern } from '../workload/access-pattern.js'
+import { auditPatterns } from '../workload/audit-patterns.js'
+import { identityPatterns } from '../workload/identity-patterns.js'
+import { type ExplainableQuery, type PlanNode, explain, formatPlan, planNodes, planProblems } from '../workload/plan.js'
+import { playlistPatterns } from '../workload/playlist-patterns.js'
+import { bigTables, seed, seedCountsAt, seededTables } from '../workload/seed.js'
+import { trackPatterns } from '../workload/track-patterns.js'
 import { markdownTable } from '../src/util/markdown-table.js'
 import { type Summary, benchArgs, ms, summarize, timeRuns } from './support/stats.js'
 
 const { quick } = benchArgs(`Usage: npx tsx bench/access-patterns.ts [--quick]
 
-Times each query of the access-pattern suite (test/access-patterns) on a test
+Times each query of the access-pattern suite (workload/) on a test
 database seeded at realistic volume (scale 10 of the suite's seed: 1M plays),
 and prints p50, p95, min, max and the plan of each, as Markdown, on stdout.
 

@@ -36,9 +36,10 @@
  */
 import os from 'node:os'
 import pg from 'pg'
-import { type Constraint, ON_DELETE_RULES } from '../src/catalogue/read-catalogue.js'
+import { type ForeignKey, cascadeClosure, foreignKeyGraph } from '../src/catalogue/foreign-key-graph.js'
+import { ON_DELETE_RULES, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { createTestDatabase, stopTestServer, testServer } from '../src/testing/index.js'
-import { PASSWORD_HASH, sqlTokenHash } from '../test/support/hashes.js'
+import { PASSWORD_HASH, sqlTokenHash } from '../workload/hashes.js'
 import { markdownTable } from '../src/util/markdown-table.js'
 import { benchArgs, ms, spread, summarize } from './support/stats.js'
 import { messageOf } from '../src/util/message-of.js'
@@ -705,53 +706,8 @@ async function flushedCounters(client: pg.Client): Promise<Map<string, Counters>
 
 // --- Foreign keys --------------------------------------------------------------------------------
 
-interface ForeignKey {
-  readonly name: string
-  readonly child: string
-  /** The key's columns, in order: `(session_id, user_id)` of a composite key. */
-  readonly columns: readonly string[]
-  /** The columns a SET NULL sets: all of them, or those it lists (`SET NULL (parent_id)`). */
-  readonly setColumns: readonly string[]
-  readonly parent: string
-  readonly action: string
-}
-
-async function foreignKeys(client: pg.Client): Promise<ForeignKey[]> {
-  const names = (attnums: string): string => `ARRAY(
-      SELECT a.attname::text FROM unnest(${attnums}) WITH ORDINALITY AS k(attnum, ord)
-      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.ord)`
-  const { rows } = await client.query<Omit<ForeignKey, 'action'> & { action: Constraint['onDelete'] }>(`
-    SELECT c.conname AS name, child.relname AS child, ${names('c.conkey')} AS columns,
-           ${names('coalesce(c.confdelsetcols, c.conkey)')} AS "setColumns", parent.relname AS parent, c.confdeltype AS action
-    FROM pg_constraint c
-    JOIN pg_class child ON child.oid = c.conrelid
-    JOIN pg_class parent ON parent.oid = c.confrelid
-    WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
-    ORDER BY c.oid`)
-  return rows.map((row) => ({ ...row, action: ON_DELETE_RULES[row.action] }))
-}
-
 /** `table.column`, or `table.(a, b)` for a composite key. */
-const keyLabel = (key: ForeignKey): string => `${key.child}.${key.columns.length === 1 ? key.columns[0] : `(${key.columns.join(', ')})`}`
-
-/**
- * What erasing a user touches: the tables whose rows are deleted (users, and
- * whatever a CASCADE reaches from them) and the foreign keys whose referencing
- * table the erase must search (every key onto a table whose rows are deleted).
- */
-function erasePath(keys: readonly ForeignKey[]): { readonly deleted: Set<string>; readonly searched: ForeignKey[] } {
-  const deleted = new Set(['users'])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const key of keys) {
-      if (key.action === 'CASCADE' && deleted.has(key.parent) && !deleted.has(key.child)) {
-        deleted.add(key.child)
-        grew = true
-      }
-    }
-  }
-  return { deleted, searched: keys.filter((key) => deleted.has(key.parent)) }
-}
+const keyLabel = (key: ForeignKey): string => `${key.table}.${key.columns.length === 1 ? key.columns[0] : `(${key.columns.join(', ')})`}`
 
 // --- Plans (auto_explain) ---------------------------------------------------------------------------
 
@@ -883,11 +839,11 @@ async function explainAnalyzeErase(client: pg.Client, h: number): Promise<{ read
 /** The query PostgreSQL's foreign-key triggers run for `key` (ri_triggers.c), as auto_explain shows it. */
 function triggerQuery(key: ForeignKey): string {
   const where = `WHERE ${key.columns.map((column, i) => `$${i + 1} OPERATOR(pg_catalog.=) "${column}"`).join(' AND ')}`
-  return key.action === 'CASCADE'
-    ? `DELETE FROM ONLY "public"."${key.child}" ${where}`
-    : key.action === 'SET NULL'
-      ? `UPDATE ONLY "public"."${key.child}" SET ${key.setColumns.map((column) => `"${column}" = NULL`).join(', ')} ${where}`
-      : `SELECT 1 FROM ONLY "public"."${key.child}" x ${where} FOR KEY SHARE OF x`
+  return key.onDelete === 'c'
+    ? `DELETE FROM ONLY "public"."${key.table}" ${where}`
+    : key.onDelete === 'n'
+      ? `UPDATE ONLY "public"."${key.table}" SET ${key.onDeleteSets.map((column) => `"${column}" = NULL`).join(', ')} ${where}`
+      : `SELECT 1 FROM ONLY "public"."${key.table}" x ${where} FOR KEY SHARE OF x`
 }
 
 // --- The benchmark ---------------------------------------------------------------------------------
@@ -927,9 +883,8 @@ try {
   const seedTime = performance.now() - seedStart
   progress(`seeded ${grouped(seededRows)} rows in ${ms(seedTime)} (with VACUUM (ANALYZE))`)
 
-  const keys = await foreignKeys(client)
-  const { searched } = erasePath(keys)
-  const childTables = [...new Set(searched.map((key) => key.child))].sort()
+  const searched = cascadeClosure(foreignKeyGraph(await readCatalogue(database.db)), 'users').keys
+  const childTables = [...new Set(searched.map((key) => key.table))].sort()
   const sizes = new Map(
     (
       await client.query<{ relname: string; rows: string; pages: number }>(
@@ -1027,7 +982,7 @@ try {
   const keyRows = searched
     .map((key) => {
       // An action trigger sits on the parent (users, tracks...), a check trigger on the child.
-      const trigger = triggerOf.get(`${key.name}@${key.parent}`)
+      const trigger = triggerOf.get(`${key.name}@${key.references}`)
       if (trigger !== undefined) {
         usedTriggers.add(trigger)
       }
@@ -1060,8 +1015,8 @@ ${typeof plans === 'string' ? `Plans: ${plans}; the counters above are the proof
 ${markdownTable(
   ['foreign key', 'ON DELETE', 'trigger calls', 'trigger time', 'scan (auto_explain)'],
   keyRows.map(({ key, trigger, scan }) => [
-    `${keyLabel(key)} → ${key.parent}`,
-    key.action,
+    `${keyLabel(key)} → ${key.references}`,
+    ON_DELETE_RULES[key.onDelete],
     trigger === undefined ? '0' : grouped(trigger.calls),
     trigger === undefined ? '' : ms(trigger.ms),
     scan,
@@ -1079,8 +1034,8 @@ ${
 
   const describeMissing = (table: string): string => {
     const size = sizes.get(table)
-    const bySeqScan = keyRows.filter(({ key, scan }) => key.child === table && scan.includes('Seq Scan')).map(({ key }) => key)
-    const suspects = bySeqScan.length > 0 ? bySeqScan : searched.filter((key) => key.child === table)
+    const bySeqScan = keyRows.filter(({ key, scan }) => key.table === table && scan.includes('Seq Scan')).map(({ key }) => key)
+    const suspects = bySeqScan.length > 0 ? bySeqScan : searched.filter((key) => key.table === table)
     return `${table} (${size === undefined ? '?' : `${grouped(size.rows)} rows, ${grouped(size.pages)} pages`}; ${bySeqScan.length > 0 ? 'scanned sequentially for' : 'searched by'} ${suspects.map((key) => `${key.columns.join(', ')} (${key.name})`).join(', ')})`
   }
   const verdict =

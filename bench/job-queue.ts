@@ -9,7 +9,7 @@
  * own, loop until the queue is empty:
  *
  * 1. claim: in a transaction, the backend's dequeue query, taken from the
- *    access-pattern suite (`test/access-patterns/track-patterns.ts`: due jobs by
+ *    access-pattern suite (`workload/track-patterns.ts`: due jobs by
  *    priority then run_after, `LIMIT 1 FOR UPDATE SKIP LOCKED`), then
  *    `status = 'running'`, `locked_by`, `locked_at`, `attempts + 1`; commit;
  * 2. complete: `status = 'succeeded'`, `finished_at` (the work itself is left out).
@@ -28,8 +28,8 @@ import { type Kysely, sql } from 'kysely'
 import type { Database, HlsTranscodeQueueId } from '../src/index.js'
 import { createDb } from '../src/db/create-db.js'
 import { createTestDatabase, fixtures, stopTestServer, testServer } from '../src/testing/index.js'
-import { explain, planNodes } from '../test/access-patterns/plan.js'
-import { nextTranscodeJob } from '../test/access-patterns/track-patterns.js'
+import { explain, planNodes } from '../workload/plan.js'
+import { nextTranscodeJob } from '../workload/track-patterns.js'
 import { markdownTable } from '../src/util/markdown-table.js'
 import { benchArgs, ms, spread, summarize } from './support/stats.js'
 

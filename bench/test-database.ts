@@ -27,7 +27,7 @@ import { adminPool, createDatabase, dropDatabase } from '../src/db/database-admi
 import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest } from '../src/runner/migrator.js'
 // The modules, not the kit's entry, whose import would build the template before it is timed.
-import { fixtures } from '../src/testing/fixtures.js'
+import { fixtures } from '../src/fixtures/fixtures.js'
 import { createTestDatabase } from '../src/testing/test-database.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { migratedTemplate } from '../src/testing/template.js'

@@ -27,7 +27,9 @@ import {
   UnionExpressionNode,
   generate,
 } from 'kysely-codegen'
+import { catalogueTables } from '../src/catalogue/catalogue-tables.js'
 import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
+import { foreignKeyGraph, namingColumn } from '../src/catalogue/foreign-key-graph.js'
 import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { specReferencesWithoutForeignKey } from '../src/catalogue/schema-v1.js'
 import { runGenerator } from './generated-file.js'
@@ -62,8 +64,9 @@ function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
   const override = (table: string, column: string, type: string | ExpressionNode): void => {
     overrides[`${table}.${column}`] = typeof type === 'string' ? new RawExpressionNode(type) : type
   }
+  const tables = catalogueTables(catalogue)
   const hasDefault = (table: string, name: string): boolean =>
-    catalogue.columns.some((column) => column.table === table && column.name === name && column.default !== null)
+    tables.get(table)!.columns.some((column) => column.name === name && column.default !== null)
   for (const table of catalogue.tables) {
     const id = idTypeName(table)
     override(table, 'id', `ColumnType<${id}, ${id} | undefined, never>`)
@@ -73,13 +76,15 @@ function overridesFor(catalogue: Catalogue): Record<string, ExpressionNode> {
       override(table, name, hasDefault(table, name) ? `Generated<${union}>` : union)
     }
   }
-  for (const { table, type, definition, columns, references, referencedColumns } of catalogue.constraints) {
+  for (const key of foreignKeyGraph(catalogue).keys) {
     // Of a composite key, `(session_id, user_id) -> user_sessions (id, user_id)`, only the column paired
     // with `id` is a UserSessionId; user_id keeps the brand of its own foreign key.
-    const naming = references === null ? undefined : columns[referencedColumns.indexOf('id')]
+    const naming = namingColumn(key)
     if (naming !== undefined) {
-      override(table, naming, idTypeName(references!))
+      override(key.table, naming, idTypeName(key.references))
     }
+  }
+  for (const { table, type, definition } of catalogue.constraints) {
     const jsonObject = type === 'c' ? JSON_OBJECT_CHECK.exec(definition)?.[1] : undefined
     if (jsonObject !== undefined) {
       // Identifier nodes, so that kysely-codegen emits the definition of JsonObject.
@@ -125,7 +130,7 @@ function renameInterfaces(source: string, tables: readonly string[]): string {
 function constraintNames(catalogue: Catalogue): string {
   const names = [
     ...catalogue.constraints.map((constraint) => constraint.name),
-    ...catalogue.indexes.filter((index) => index.unique && index.constraint === null).map((index) => index.name),
+    ...[...catalogueTables(catalogue).values()].flatMap((table) => table.uniqueIndexes.map((index) => index.name)),
   ]
   return `
 /** The name of every constraint and unique index: what \`err.constraint\` says of a violation (see \`isConstraintViolation\`). */

@@ -17,7 +17,9 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Kysely } from 'kysely'
-import { type Catalogue, type Column, type Constraint, type Index, ON_DELETE_RULES, readCatalogue } from '../src/catalogue/read-catalogue.js'
+import { type CatalogueTable, catalogueTables } from '../src/catalogue/catalogue-tables.js'
+import { foreignKeyGraph } from '../src/catalogue/foreign-key-graph.js'
+import { type Catalogue, type Constraint, ON_DELETE_RULES, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { type TableKind, domains, specTableOf, specTables } from '../src/catalogue/schema-v1.js'
 import { markdownTable } from '../src/util/markdown-table.js'
 import { runGenerator } from './generated-file.js'
@@ -89,30 +91,6 @@ const prose = (text: string): string =>
 
 const link = (table: string): string => `[\`${table}\`](#${anchor(table)})`
 
-/** One table of the catalogue, with what the reference needs of it. */
-interface TableInfo {
-  readonly name: string
-  readonly comment: string | null
-  readonly kind: TableKind | undefined
-  readonly columns: readonly Column[]
-  readonly constraints: readonly Constraint[]
-  readonly foreignKeys: readonly Constraint[]
-  readonly indexes: readonly Index[]
-}
-
-function tableInfo(catalogue: Catalogue, name: string): TableInfo {
-  const constraints = catalogue.constraints.filter((constraint) => constraint.table === name)
-  return {
-    name,
-    comment: catalogue.tableComments.find((comment) => comment.table === name)?.comment ?? null,
-    kind: specTableOf(name)?.kind,
-    columns: catalogue.columns.filter((column) => column.table === name),
-    constraints,
-    foreignKeys: constraints.filter((constraint) => constraint.type === 'f'),
-    indexes: catalogue.indexes.filter((index) => index.table === name),
-  }
-}
-
 /** The catalogue's tables by domain, in the order of `domains` and, within one, of SCHEMA-V1.md; unlisted tables last, by name. */
 function tablesByDomain(catalogue: Catalogue): [string, string[]][] {
   const specOrder = (table: string): number => {
@@ -132,7 +110,7 @@ function tablesByDomain(catalogue: Catalogue): [string, string[]][] {
  * The Mermaid key markers of each column: PK, FK, UK (in a unique constraint,
  * a unique index, expressions included, a uniqueness constraint trigger, or an exclusion constraint on `=` only).
  */
-function keyMarkers(table: TableInfo): Map<string, string[]> {
+function keyMarkers(table: CatalogueTable): Map<string, string[]> {
   const markers = new Map<string, string[]>()
   const mark = (column: string, marker: string): void => {
     const list = markers.get(column) ?? []
@@ -150,7 +128,7 @@ function keyMarkers(table: TableInfo): Map<string, string[]> {
       mark(column, marker!)
     }
   }
-  for (const index of table.indexes.filter((candidate) => candidate.unique && candidate.constraint === null)) {
+  for (const index of table.uniqueIndexes) {
     for (const column of table.columns) {
       if (index.keys.some((key) => new RegExp(`(^|[^\\w"])"?${column.name}"?($|[^\\w"])`).test(key))) {
         mark(column.name, 'UK')
@@ -167,7 +145,7 @@ function keyMarkers(table: TableInfo): Map<string, string[]> {
 /** A Mermaid attribute type: one word. */
 const mermaidType = (type: string): string => shortType(type).replace(/[^A-Za-z0-9_()[\]-]/g, '_')
 
-function erDiagram(tables: readonly TableInfo[]): string {
+function erDiagram(tables: readonly CatalogueTable[]): string {
   const lines = ['```mermaid', 'erDiagram']
   for (const table of tables) {
     const markers = keyMarkers(table)
@@ -179,9 +157,6 @@ function erDiagram(tables: readonly TableInfo[]): string {
   }
   for (const table of tables) {
     for (const foreignKey of table.foreignKeys) {
-      if (foreignKey.references === null) {
-        continue
-      }
       const nullable = foreignKey.columns.some((name) => !table.columns.find((column) => column.name === name)?.notNull)
       const label = `${foreignKey.columns.join(', ')} (${onDeleteRule(foreignKey)})`
       lines.push(`    ${foreignKey.references} ${nullable ? '|o' : '||'}--o{ ${table.name} : "${label}"`)
@@ -204,10 +179,11 @@ function triggerSummary(definition: string): string {
   return match === null ? definition : `${match[1]} ${match[2]}`
 }
 
-function tableReference(catalogue: Catalogue, table: TableInfo): string {
+function tableReference(catalogue: Catalogue, table: CatalogueTable): string {
   const parts: string[] = [`### ${table.name}`]
   parts.push(table.comment === null ? '_No comment: add one with `COMMENT ON TABLE` in a migration._' : prose(table.comment))
-  const kind = table.kind === undefined ? 'Not listed in SCHEMA-V1.md.' : KIND_NOTES[table.kind]
+  const spec = specTableOf(table.name)
+  const kind = spec === undefined ? 'Not listed in SCHEMA-V1.md.' : KIND_NOTES[spec.kind]
   if (kind !== '') {
     parts.push(kind)
   }
@@ -233,13 +209,11 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
         CONSTRAINT_KINDS[constraint.type],
         code(constraint.type === 't' ? `${constraint.definition} ON (${constraint.columns.join(', ')})` : constraint.definition),
       ]),
-    ...table.indexes
-      .filter((index) => index.unique && index.constraint === null)
-      .map((index) => [
-        code(index.name),
-        'unique index',
-        code(`UNIQUE (${index.keysWithOrder.join(', ')})${index.predicate === null ? '' : ` WHERE ${index.predicate}`}`),
-      ]),
+    ...table.uniqueIndexes.map((index) => [
+      code(index.name),
+      'unique index',
+      code(`UNIQUE (${index.keysWithOrder.join(', ')})${index.predicate === null ? '' : ` WHERE ${index.predicate}`}`),
+    ]),
   ].toSorted(([a], [b]) => byCodeUnits(a!, b!))
   parts.push(`**Keys and constraints**\n\n${markdownTable(['name', 'kind', 'definition'], keys)}`)
 
@@ -247,21 +221,21 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
     parts.push(
       `**Foreign keys**\n\n${markdownTable(
         ['columns', 'references', 'on delete', 'name'],
-        table.foreignKeys.map((foreignKey) => [
-          code(foreignKey.columns.join(', ')),
-          foreignKey.references === null
-            ? ''
-            : `${foreignKey.referencedSchema === null || foreignKey.referencedSchema === catalogue.schema ? link(foreignKey.references) : code(`${foreignKey.referencedSchema}.${foreignKey.references}`)} (${code(foreignKey.referencedColumns.join(', '))})`,
-          onDeleteRule(foreignKey),
-          code(foreignKey.name),
-        ]),
+        table.foreignKeys.map((foreignKey) => {
+          const { referencedSchema, references } = foreignKey
+          const referenced = referencedSchema === catalogue.schema ? link(references) : code(`${referencedSchema}.${references}`)
+          return [
+            code(foreignKey.columns.join(', ')),
+            `${referenced} (${code(foreignKey.referencedColumns.join(', '))})`,
+            onDeleteRule(foreignKey),
+            code(foreignKey.name),
+          ]
+        }),
       )}`,
     )
   }
 
-  const referencedBy = catalogue.constraints
-    .filter((constraint) => constraint.type === 'f' && constraint.references === table.name && constraint.referencedSchema === catalogue.schema)
-    .toSorted((a, b) => byCodeUnits(a.table, b.table) || byCodeUnits(a.name, b.name))
+  const referencedBy = table.referencedBy.toSorted((a, b) => byCodeUnits(a.table, b.table) || byCodeUnits(a.name, b.name))
   if (referencedBy.length > 0) {
     parts.push(
       `**Referenced by**: ${referencedBy
@@ -285,9 +259,9 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
     )
   }
 
-  const triggers = catalogue.triggers.filter((trigger) => trigger.table === table.name)
-  if (triggers.length > 0) {
-    parts.push(`**Triggers**\n\n${triggers.map((trigger) => `- ${code(trigger.name)}: ${code(triggerSummary(trigger.definition))}`).join('\n')}`)
+  if (table.triggers.length > 0) {
+    const lines = table.triggers.map((trigger) => `- ${code(trigger.name)}: ${code(triggerSummary(trigger.definition))}`)
+    parts.push(`**Triggers**\n\n${lines.join('\n')}`)
   }
   return parts.join('\n\n')
 }
@@ -295,7 +269,8 @@ function tableReference(catalogue: Catalogue, table: TableInfo): string {
 /** docs/SCHEMA.md for `catalogue`: a pure function of it. */
 export function renderSchemaMarkdown(catalogue: Catalogue): string {
   const sections = tablesByDomain(catalogue)
-  const foreignKeys = catalogue.constraints.filter((constraint) => constraint.type === 'f').length
+  const byName = catalogueTables(catalogue)
+  const foreignKeys = foreignKeyGraph(catalogue).keys.length
   const out: string[] = [
     HEADER,
     '# The V1 schema',
@@ -310,7 +285,7 @@ export function renderSchemaMarkdown(catalogue: Catalogue): string {
     ].join('\n'),
   ]
   for (const [domain, names] of sections) {
-    const tables = names.map((name) => tableInfo(catalogue, name))
+    const tables = names.map((name) => byName.get(name)!)
     out.push(`## ${domain}`, erDiagram(tables), ...tables.map((table) => tableReference(catalogue, table)))
   }
   if (catalogue.functions.length > 0) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { SUBSYSTEM_IMPORTS } from './subsystems.js'
 
 /** `from '...'` of import and export statements, `import('...')`, and `import '...'`. */
 const SPECIFIER = /\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'\s*\)|^\s*import\s+'([^']+)'/gm
@@ -59,10 +60,31 @@ export interface ImportReport {
   readonly problems: readonly string[]
 }
 
+/** The folder of src/ that holds `file`, or undefined for a file directly under src/. */
+function subsystemOf(src: string, file: string): string | undefined {
+  const parts = path.relative(src, file).split(path.sep)
+  return parts.length > 1 ? parts[0] : undefined
+}
+
+/** Why `file` may not import `target` (both under `src`), if it may not: an unknown folder, or one its folder may not import. */
+function layerProblem(src: string, file: string, target: string): string | undefined {
+  const from = subsystemOf(src, file)
+  const to = subsystemOf(src, target)
+  if (from === undefined || to === undefined || from === to) {
+    return undefined
+  }
+  const allowed = SUBSYSTEM_IMPORTS[from]
+  if (allowed === undefined) {
+    return `src/${from}/ is not a known subsystem: add it to lint/subsystems.ts and docs/ARCHITECTURE.md`
+  }
+  return allowed.includes(to) ? undefined : `src/${from}/ may import only ${allowed.join(', ') || 'kysely and node'}, not src/${to}/`
+}
+
 /**
  * Reads the imports of every TypeScript file under `root/src` and reports the
  * imports of files outside it, the imports of a migration other than kysely,
- * and the import cycles.
+ * imports between subsystems that lint/subsystems.ts does not allow, and the
+ * import cycles.
  */
 export async function checkImports(root: string): Promise<ImportReport> {
   const src = path.join(root, 'src')
@@ -81,7 +103,12 @@ export async function checkImports(root: string): Promise<ImportReport> {
       if (path.isAbsolute(target) && !target.startsWith(src + path.sep)) {
         problems.push(`${relative(file)} imports ${relative(target)}, outside src/: move what it needs into src/`)
       }
-      if (file.startsWith(migrations + path.sep) && target !== 'kysely') {
+      const inMigrations = file.startsWith(migrations + path.sep)
+      const layer = !inMigrations && target.startsWith(src + path.sep) ? layerProblem(src, file, target) : undefined
+      if (layer !== undefined) {
+        problems.push(`${relative(file)} imports ${relative(target)}: ${layer}`)
+      }
+      if (inMigrations && target !== 'kysely') {
         problems.push(`${relative(file)} imports ${path.isAbsolute(target) ? relative(target) : target}: a migration imports only kysely`)
       }
     }

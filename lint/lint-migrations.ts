@@ -4,8 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeouts } from '../src/runner/migration-history.js'
-import { loadMigrationFiles } from '../src/runner/migration-files.js'
-import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, migrationFolder, migrationFolderOf } from '../src/runner/migrator.js'
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT } from '../src/runner/migrate-options.js'
+import { migrationFolder, migrationFolderOf } from '../src/runner/migration-folder.js'
+import { loadMigrationFiles, queriesOf } from '../src/runner/migration-files.js'
 import { recordQueries, toSqlScript } from '../src/runner/render-sql.js'
 
 const HELP = `Usage: npm run lint:migrations [-- --help]
@@ -33,10 +34,8 @@ async function main(args: readonly string[]): Promise<number> {
   try {
     const files = await Promise.all(
       migrations.map(async (migration) => {
-        const statements = await recordQueries(async (db) => {
-          await setTimeouts(db, { lock: DEFAULT_LOCK_TIMEOUT, statement: DEFAULT_STATEMENT_TIMEOUT })
-          await migration.up(db)
-        })
+        const timeouts = await recordQueries((db) => setTimeouts(db, { lock: DEFAULT_LOCK_TIMEOUT, statement: DEFAULT_STATEMENT_TIMEOUT }))
+        const statements = [...timeouts, ...queriesOf(migration.sql.up)]
         const file = path.join(directory, `${migration.name}.sql`)
         await fs.writeFile(file, toSqlScript(statements))
         return file

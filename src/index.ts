@@ -4,7 +4,7 @@ export type { AuditReport, AuditSummary } from './audit/audit-report.js'
 export { SchemaNotFoundError } from './audit/errors.js'
 export { type ReportFormat, formatReport } from './audit/format-report.js'
 export type { PrimaryKeyRow } from './audit/primary-key-table.js'
-export type { Finding, RuleId } from './catalogue/v1-rules.js'
+export type { Finding, RuleId } from './audit/rules/index.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
 export { type ConstraintViolation, isConstraintViolation } from './db/constraint-violation.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
@@ -24,18 +24,20 @@ export {
   DEFAULT_STATEMENT_TIMEOUT,
   type MigrateOptions,
   type MigrationDirection,
+  type MigrationStep,
+  type MigrationTarget,
+} from './runner/migrate-options.js'
+export { migrationFolder } from './runner/migration-folder.js'
+export {
   type MigrationScript,
   type MigrationState,
   type MigrationStatus,
-  type MigrationStep,
-  type MigrationTarget,
   getMigrationStatus,
   migrate,
   migrateDown,
   migrateTo,
   migrateToLatest,
   migrateUp,
-  migrationFolder,
   renderMigrationScript,
   rollbackAll,
 } from './runner/migrator.js'

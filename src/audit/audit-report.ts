@@ -1,14 +1,8 @@
 import type { Catalogue } from '../catalogue/read-catalogue.js'
 import { specTables } from '../catalogue/schema-v1.js'
-import {
-  type Finding,
-  type RuleId,
-  UUID_V7_FUNCTION,
-  catalogueRules,
-  findViolations,
-  hasUuidV7Function,
-  uuidKeysNotOnUuidV7,
-} from '../catalogue/v1-rules.js'
+import { findViolations } from './find-violations.js'
+import { type Finding, type RuleId, catalogueRules } from './rules/index.js'
+import { UUID_V7_FUNCTION, hasUuidV7Function, uuidKeysNotOnUuidV7 } from './rules/v1-01-uuid-keys.js'
 import { type PrimaryKeyRow, primaryKeyTable } from './primary-key-table.js'
 
 /** The counts of an audit. */

@@ -1,4 +1,4 @@
-import { type Finding, type RuleId, catalogueRules, ruleTitles } from '../catalogue/v1-rules.js'
+import { type Finding, type RuleId, catalogueRules, ruleTitles } from './rules/index.js'
 import type { AuditReport } from './audit-report.js'
 import type { PrimaryKeyRow } from './primary-key-table.js'
 import { plural } from '../util/plural.js'

@@ -1,6 +1,7 @@
 import type { Catalogue } from '../catalogue/read-catalogue.js'
-import { type Domain, domains, specTableOf } from '../catalogue/schema-v1.js'
-import { V1_PRIMARY_KEY, primaryKeyFinding } from '../catalogue/v1-rules.js'
+import { type Domain, domains } from '../catalogue/schema-v1.js'
+import { type TableContext, tableContexts } from './rules/rule.js'
+import { V1_PRIMARY_KEY, primaryKeyFinding } from './rules/v1-01-uuid-keys.js'
 
 /** A row of the audit's primary-key table (its section 2.2): one table whose key V1 changes. */
 export interface PrimaryKeyRow {
@@ -20,24 +21,24 @@ export interface PrimaryKeyRow {
  */
 export function primaryKeyTable(catalogue: Catalogue): PrimaryKeyRow[] {
   const rank = (domain: Domain | null): number => (domain === null ? domains.length : domains.indexOf(domain))
-  return catalogue.tables
-    .filter((table) => primaryKeyFinding(catalogue, table) !== undefined)
-    .map((table) => ({
-      domain: specTableOf(table)?.domain ?? null,
-      table,
-      currentPk: describePrimaryKey(catalogue, table),
+  return tableContexts(catalogue)
+    .filter((t) => primaryKeyFinding(t) !== undefined)
+    .map((t) => ({
+      domain: t.spec?.domain ?? null,
+      table: t.table,
+      currentPk: describePrimaryKey(t),
       targetPk: V1_PRIMARY_KEY,
     }))
     .toSorted((a, b) => rank(a.domain) - rank(b.domain) || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0))
 }
 
-/** `table`'s primary key in a few words: its type and what numbers it. */
-function describePrimaryKey(catalogue: Catalogue, table: string): string {
-  const primaryKey = catalogue.constraints.find((constraint) => constraint.table === table && constraint.type === 'p')
+/** The table's primary key in a few words: its type and what numbers it. */
+function describePrimaryKey(t: TableContext): string {
+  const { primaryKey } = t
   if (primaryKey === undefined) {
     return 'none'
   }
-  const column = catalogue.columns.find((candidate) => candidate.table === table && candidate.name === primaryKey.columns[0])
+  const column = t.column(primaryKey.columns[0]!)
   if (primaryKey.columns.length !== 1 || column === undefined) {
     return `(${primaryKey.columns.join(', ')})`
   }

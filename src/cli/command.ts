@@ -1,15 +1,17 @@
+import type { CliIo, Output } from './cli-io.js'
 import type { ExitCode } from './exit-code.js'
-import type { Output } from './output.js'
 
 /**
  * What a command of the CLI is: its name, its npm script, its help, its
- * options, and what it runs. `commands.ts` lists them; `main.ts` parses the
- * arguments and runs one.
+ * options, and what it runs. Each is defined in `commands/`, with its help;
+ * `commands.ts` lists them; `run-cli.ts` parses the arguments and runs one.
  */
 export interface CommandInput {
   readonly positionals: readonly string[]
   readonly values: Readonly<Record<string, unknown>>
   readonly output: Output
+  /** The streams and the environment: a command reads its environment here, never in `process.env`. */
+  readonly io: CliIo
 }
 
 /** An option of a command: what `parseArgs` needs, and what `--help` says about it. */

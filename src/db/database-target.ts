@@ -21,11 +21,11 @@ export interface DatabaseTarget {
 }
 
 /**
- * Opens `url` (a command's `--url`), else `DATABASE_URL`, or, when it is unset
- * or empty, the embedded PostgreSQL in `.data/` of the working directory:
- * created on first use, started now and stopped by `close()`.
+ * Opens `url` (a command's `--url`), else `DATABASE_URL` of `env`, or, when it
+ * is unset or empty, the embedded PostgreSQL in `.data/` of the working
+ * directory: created on first use, started now and stopped by `close()`.
  */
-export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env, url?: string): Promise<DatabaseTarget> {
+export async function openDatabaseTarget(env: NodeJS.ProcessEnv, url?: string): Promise<DatabaseTarget> {
   if (url !== undefined) {
     return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from --url)`)
   }
@@ -39,7 +39,8 @@ export async function openDatabaseTarget(env: NodeJS.ProcessEnv = process.env, u
     await ensureDatabase(admin, EMBEDDED_DATABASE).finally(() => admin.end())
     const target = await open(withDatabase(server.url, EMBEDDED_DATABASE), (version) => {
       const state = server.created ? 'created now' : server.shared ? 'already running' : 'started'
-      return `Database: embedded PostgreSQL ${version} in ${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}" (${state}; DATABASE_URL is not set)`
+      const where = `${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}"`
+      return `Database: embedded PostgreSQL ${version} in ${where} (${state}; DATABASE_URL is not set)`
     })
     return {
       ...target,

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { MigrationNameError } from './errors.js'
-import { migrationFolder } from './migrator.js'
+import { migrationFolder } from './migration-folder.js'
 
 const NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
 const MAX_NAME_LENGTH = 60

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { Kysely } from 'kysely'
+import type { CompiledQuery, Kysely } from 'kysely'
 import { MigrationError } from './errors.js'
+import type { MigrationDirection } from './migrate-options.js'
 import { recordQueries } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'
 
@@ -13,10 +14,18 @@ export interface Migration {
   down?(db: Kysely<any>): Promise<void>
 }
 
-/** A migration read from its file, with the checksum that identifies what it does. */
+/**
+ * What one direction of a migration renders to with no database behind it: its statements, or the
+ * error it threw (a migration that reads the database may not render).
+ */
+export type RenderedSql = { readonly queries: readonly CompiledQuery[] } | { readonly error: unknown }
+
+/** A migration read from its file, rendered once: its SQL, and the checksum of that SQL. */
 export interface MigrationFile extends Migration {
   /** The file name without its extension: `004_tracks_and_streaming`. */
   readonly name: string
+  /** `down` is undefined when the migration has no down function. */
+  readonly sql: { readonly up: RenderedSql; readonly down: RenderedSql | undefined }
   /**
    * SHA-256 of the SQL its `up` and `down` render to, so the TypeScript source
    * and the JavaScript it compiles to have the same checksum.
@@ -26,7 +35,7 @@ export interface MigrationFile extends Migration {
 
 const MIGRATION_FILE = /^(?!.*\.d\.[mc]?ts$).+\.(?:[mc]?js|[mc]?ts)$/
 
-/** Imports every migration of `folder`, sorted by name, and computes its checksum. */
+/** Imports every migration of `folder`, sorted by name, renders its SQL and computes its checksum. */
 export async function loadMigrationFiles(folder: string): Promise<MigrationFile[]> {
   const files = (await fs.readdir(folder)).filter((file) => MIGRATION_FILE.test(file)).sort()
   return Promise.all(
@@ -38,22 +47,52 @@ export async function loadMigrationFiles(folder: string): Promise<MigrationFile[
         throw new MigrationError(`${file} in ${folder} exports no up function, so it is not a migration`, name)
       }
       const { up, down } = migration as Migration
-      return { name, up, ...(down && { down }), checksum: await checksumOf({ up, ...(down && { down }) }) }
+      const sql = { up: await render(up), down: down === undefined ? undefined : await render(down) }
+      return { name, up, ...(down && { down }), sql, checksum: checksumOf(sql) }
     }),
   )
 }
 
-async function checksumOf(migration: Migration): Promise<string> {
+/** What one direction of `migration` runs and renders to; a migration without a down function cannot be reverted. */
+export function directionOf(
+  migration: MigrationFile,
+  direction: MigrationDirection,
+): { readonly run: (db: Kysely<any>) => Promise<void>; readonly sql: RenderedSql } {
+  const run = migration[direction]
+  const sql = migration.sql[direction]
+  if (run === undefined || sql === undefined) {
+    throw new MigrationError(`${migration.name} has no down function, so it cannot be reverted`, migration.name)
+  }
+  return { run, sql }
+}
+
+/** The statements of a rendering; a rendering that failed throws its error. */
+export function queriesOf(rendered: RenderedSql): readonly CompiledQuery[] {
+  if ('error' in rendered) {
+    throw rendered.error
+  }
+  return rendered.queries
+}
+
+async function render(fn: (db: Kysely<any>) => Promise<void>): Promise<RenderedSql> {
+  try {
+    return { queries: await recordQueries(fn) }
+  } catch (error) {
+    return { error }
+  }
+}
+
+function checksumOf(sql: MigrationFile['sql']): string {
   const hash = createHash('sha256')
   for (const direction of ['up', 'down'] as const) {
     hash.update(`-- ${direction}\n`)
-    const fn = migration[direction]
-    try {
-      for (const query of fn === undefined ? [] : await recordQueries(fn)) {
+    const rendered = sql[direction]
+    if (rendered !== undefined && 'error' in rendered) {
+      hash.update(`throws ${messageOf(rendered.error)}\n`)
+    } else {
+      for (const query of rendered?.queries ?? []) {
         hash.update(`${query.sql}\n${JSON.stringify(query.parameters)}\n`)
       }
-    } catch (error) {
-      hash.update(`throws ${messageOf(error)}\n`)
     }
   }
   return hash.digest('hex')

@@ -1,7 +1,8 @@
 import { prepareTestDatabases } from './test-database.js'
 
 export type { TableName } from '../database.js'
-export { type FixtureOptions, type Fixtures, FixtureError, fixtures } from './fixtures.js'
+export { FixtureError } from '../fixtures/fixture-error.js'
+export { type FixtureOptions, type Fixtures, fixtures } from '../fixtures/fixtures.js'
 export { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from './test-database.js'
 export { type TestServer, type TestServerKind, stopTestServer, testServer } from './test-server.js'
 export { type TestTransaction, startTestTransaction } from './test-transaction.js'

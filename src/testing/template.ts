@@ -3,8 +3,9 @@ import pg from 'pg'
 import { createDb } from '../db/create-db.js'
 import { createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
-import { loadMigrationFiles } from '../runner/migration-files.js'
-import { migrateToLatest, migrationFolder } from '../runner/migrator.js'
+import { type MigrationFile, loadMigrationFiles } from '../runner/migration-files.js'
+import { migrationFolder } from '../runner/migration-folder.js'
+import { runMigrations } from '../runner/migrator.js'
 
 const TEMPLATE_PREFIX = 'veza_template_'
 /** Serialises template building among processes sharing a server (an arbitrary advisory lock key). */
@@ -35,14 +36,15 @@ export function forgetTemplate(serverUrl: string, folder: string = migrationFold
 }
 
 async function ensureTemplate(serverUrl: string, folder: string): Promise<string> {
-  const name = `${TEMPLATE_PREFIX}${await migrationsHash(folder)}`
+  const migrations = await loadMigrationFiles(folder)
+  const name = `${TEMPLATE_PREFIX}${migrationsHash(migrations)}`
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 })
   await client.connect()
   try {
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK])
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name])
     if (rowCount === 0) {
-      await buildTemplate(client, serverUrl, name, folder)
+      await buildTemplate(client, serverUrl, name, migrations)
     }
     await dropOtherTemplates(client, name)
     return name
@@ -56,14 +58,14 @@ async function ensureTemplate(serverUrl: string, folder: string): Promise<string
  * no one uses a half-built one; a database left under either name by a process
  * that died while building (the caller holds the lock) is dropped first.
  */
-async function buildTemplate(client: pg.Client, serverUrl: string, name: string, folder: string): Promise<void> {
+async function buildTemplate(client: pg.Client, serverUrl: string, name: string, migrations: readonly MigrationFile[]): Promise<void> {
   const building = `${name}_building`
   await dropDatabase(client, building)
   await dropDatabase(client, name)
   await createDatabase(client, building)
   const db = createDb({ url: withDatabase(serverUrl, `${name}_building`), max: 1 })
   try {
-    await migrateToLatest(db, { migrationFolder: folder })
+    await runMigrations(db, migrations, { kind: 'latest' })
   } finally {
     await db.destroy()
   }
@@ -90,9 +92,9 @@ async function dropOtherTemplates(client: pg.Client, keep: string): Promise<void
  * sources and the JavaScript the package ships name the same template on a
  * shared server, where a hash of the files' bytes made them replace each other's.
  */
-async function migrationsHash(folder: string): Promise<string> {
+function migrationsHash(migrations: readonly MigrationFile[]): string {
   const hash = createHash('sha256')
-  for (const { name, checksum } of await loadMigrationFiles(folder)) {
+  for (const { name, checksum } of migrations) {
     hash.update(`${name}\0${checksum}\0`)
   }
   return hash.digest('hex').slice(0, 16)

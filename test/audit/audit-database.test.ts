@@ -4,7 +4,8 @@ import pg from 'pg'
 import { auditDatabase } from '../../src/audit/audit-database.js'
 import type { AuditReport } from '../../src/audit/audit-report.js'
 import { SchemaNotFoundError } from '../../src/audit/errors.js'
-import { type RuleId, V1_PRIMARY_KEY, catalogueRules } from '../../src/catalogue/v1-rules.js'
+import { type RuleId, catalogueRules } from '../../src/audit/rules/index.js'
+import { V1_PRIMARY_KEY } from '../../src/audit/rules/v1-01-uuid-keys.js'
 import {
   type SpecForeignKey,
   specForeignKeys,

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { auditDatabase } from '../../src/audit/audit-database.js'
 import type { AuditReport } from '../../src/audit/audit-report.js'
 import { formatReport, isReportFormat, reportFormats } from '../../src/audit/format-report.js'
-import { catalogueRules, ruleTitles } from '../../src/catalogue/v1-rules.js'
+import { catalogueRules, ruleTitles } from '../../src/audit/rules/index.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 import { readLabFixture } from './lab-fixture.js'
 

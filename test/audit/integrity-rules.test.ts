@@ -1,7 +1,8 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
-import { type Finding, type RuleId, findViolations } from '../../src/catalogue/v1-rules.js'
+import { findViolations } from '../../src/audit/find-violations.js'
+import type { Finding, RuleId } from '../../src/audit/rules/index.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import {
   specForeignKeys,

@@ -58,4 +58,19 @@ describe('lint:imports', () => {
       'src/migrations/001_users.ts imports src/db/names.ts: a migration imports only kysely',
     ])
   })
+
+  it('should report an import between subsystems that lint/subsystems.ts does not allow, and an unknown subsystem', async () => {
+    await write({
+      'src/util/plural.ts': "import { migrate } from '../runner/migrator.js'\nexport const plural = migrate\n",
+      'src/runner/migrator.ts': "export const migrate = 1\n",
+      'src/extras/thing.ts': "import { plural } from '../util/plural.js'\nexport const thing = plural\n",
+    })
+
+    const report = await checkImports(root)
+
+    expect(report.problems).to.deep.equal([
+      'src/extras/thing.ts imports src/util/plural.ts: src/extras/ is not a known subsystem: add it to lint/subsystems.ts and docs/ARCHITECTURE.md',
+      'src/util/plural.ts imports src/runner/migrator.ts: src/util/ may import only kysely and node, not src/runner/',
+    ])
+  })
 })

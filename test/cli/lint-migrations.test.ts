@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { expect } from 'chai'
 import { loadMigrationFiles } from '../../src/runner/migration-files.js'
-import { migrationFolder } from '../../src/runner/migrator.js'
+import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { bin, run } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'

@@ -7,12 +7,14 @@ import { type Kysely, sql } from 'kysely'
 import pg from 'pg'
 import { commands } from '../../src/cli/commands.js'
 import { ExitCode } from '../../src/cli/exit-code.js'
+import { reportError } from '../../src/cli/report-error.js'
 import { withDatabase } from '../../src/db/database-url.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
-import { getMigrationStatus, migrateToLatest, migrationFolder, rollbackAll } from '../../src/runner/migrator.js'
+import { migrationFolder } from '../../src/runner/migration-folder.js'
+import { getMigrationStatus, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
-import { type CliResult, STATE_LABELS, repoRoot, runCli, runCliEach } from '../support/run-cli.js'
+import { type CliResult, STATE_LABELS, repoRoot, runCli, runCliEach, runCliProcess } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
 
@@ -418,7 +420,8 @@ describe('migrate CLI', () => {
 
       await fs.writeFile(path.join(folder, '001_first.ts'), createsTable('first_edited'))
       await fs.rm(path.join(folder, '002_second.ts'))
-      const broken = await cli('status')
+      // A process of its own: this one would import the edited file from its module cache, unedited.
+      const broken = await runCliProcess(['status'], database.url, { VEZA_DB_MIGRATION_FOLDER: folder })
 
       expect(broken.code, broken.stderr).to.equal(ExitCode.refused)
       const after = statusOf(broken)
@@ -721,6 +724,38 @@ describe('migrate CLI', () => {
         }
       })
     }
+  })
+
+  describe('a connection lost mid-command', () => {
+    const lost = [
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('server closed the connection'), { code: '08006' }),
+      new Error('Connection terminated unexpectedly'),
+    ]
+
+    it('should be a configuration error (exit 2), not a failure (exit 1), in one line', () => {
+      for (const error of lost) {
+        const report = reportError(error, { env: {}, verbose: false })
+
+        expect(report.code, error.message).to.equal(ExitCode.usage)
+        expect(report.lines).to.deep.equal([`error: lost the connection to the database: ${error.message}`])
+      }
+      const failed = Object.assign(new Error('division by zero'), { code: '22012' })
+      expect(reportError(failed, { env: {}, verbose: false }).code).to.equal(ExitCode.failed)
+    })
+  })
+
+  describe('the bin, src/cli/main.ts', () => {
+    it('should print what the CLI prints and exit with its code, in a process of its own', async () => {
+      const commandLines = [[], ['status', '--help'], ['latest']]
+
+      const bin = await Promise.all(commandLines.map((args) => runCliProcess(args)))
+
+      expect(bin.map((result) => result.code)).to.deep.equal([2, 0, 2])
+      expect(bin).to.deep.equal(await runCliEach(commandLines))
+      expect(bin[2]!.stderr).to.match(/^error: cannot connect to 127\.0\.0\.1:1: connection refused/)
+    })
   })
 
   describe('make', () => {

@@ -6,9 +6,8 @@ import { createDb } from '../../src/db/create-db.js'
 import { withDatabase } from '../../src/db/database-url.js'
 import { DatabaseConnectionError } from '../../src/db/errors.js'
 import { MigrationError, MigrationNameError } from '../../src/runner/errors.js'
+import type { MigrateOptions, MigrationStep } from '../../src/runner/migrate-options.js'
 import {
-  type MigrateOptions,
-  type MigrationStep,
   getMigrationStatus,
   migrateDown,
   migrateTo,

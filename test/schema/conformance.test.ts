@@ -3,10 +3,13 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
-import { migrateToLatest, migrationFolder, rollbackAll } from '../../src/runner/migrator.js'
+import { migrationFolder } from '../../src/runner/migration-folder.js'
+import { migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { closedValueSets } from '../../src/catalogue/closed-value-sets.js'
-import { type Catalogue, type Constraint, readCatalogue } from '../../src/catalogue/read-catalogue.js'
-import { type Finding, type RuleId, UPDATED_AT_FUNCTION, catalogueRules, findViolations } from '../../src/catalogue/v1-rules.js'
+import { type Catalogue, type Constraint, ON_DELETE_RULES, readCatalogue } from '../../src/catalogue/read-catalogue.js'
+import { findViolations } from '../../src/audit/find-violations.js'
+import { type Finding, type RuleId, catalogueRules } from '../../src/audit/rules/index.js'
+import { UPDATED_AT_FUNCTION } from '../../src/audit/rules/v1-02-timestamps.js'
 import {
   type SpecForeignKey,
   specClosedValueSets,
@@ -22,8 +25,6 @@ import {
   tableKinds,
 } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
-
-const ON_DELETE = { c: 'CASCADE', n: 'SET NULL', r: 'RESTRICT', a: 'NO ACTION', d: 'SET DEFAULT', ' ': '' } as const
 
 const tablesOfKind = (...kinds: string[]): string[] => specTables.filter((table) => kinds.includes(tableKinds[table]!))
 const tablesWithColumn = (catalogue: Catalogue, name: string): string[] =>
@@ -86,7 +87,7 @@ describe('V1 conformance', () => {
           table,
           columns: columns.join(', '),
           references: `${references}(${referencedColumns.join(', ')})`,
-          onDelete: ON_DELETE[onDelete],
+          onDelete: ON_DELETE_RULES[onDelete],
           sets: onDeleteSets.join(', '),
         }))
       const expected = specForeignKeys.map((spec: SpecForeignKey) => ({

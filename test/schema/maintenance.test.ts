@@ -1,10 +1,11 @@
 import { expect } from 'chai'
 import { type Compilable, sql } from 'kysely'
-import { type PlanExpectation, type PlanNode, expectPlan, planOf } from '../access-patterns/plan.js'
-import { sqlTokenHash } from '../support/hashes.js'
+import { sqlTokenHash } from '../../workload/hashes.js'
+import { type PlanExpectation, type PlanNode, planOf } from '../../workload/plan.js'
 import { createRow } from '../support/rows.js'
 import { specTokenTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
+import { expectPlan } from '../support/expect-plan.js'
 
 /** Rows per table: enough that reading a whole table costs the planner more than an index does. */
 const ROWS = 5000

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scryptSync } from 'node:crypto'
 import { expect } from 'chai'
 import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
-import { tokenHash as sha256 } from '../support/hashes.js'
+import { tokenHash as sha256 } from '../../workload/hashes.js'
 import { createRow, expectPgError, findRow } from '../support/rows.js'
 import { specTokenTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'

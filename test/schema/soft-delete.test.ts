@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
-import { tokenHash } from '../support/hashes.js'
+import { tokenHash } from '../../workload/hashes.js'
 import { type Row, type Values, createRow, findRow } from '../support/rows.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 

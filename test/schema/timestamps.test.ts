@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, Playlist } from '../../src/index.js'
 import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
-import { fixtures } from '../../src/testing/fixtures.js'
+import { fixtures } from '../../src/fixtures/fixtures.js'
 import { createRow } from '../support/rows.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import type { Kysely } from 'kysely'
 import type { TableName } from '../../src/database.js'
-import { type Fixtures, fixtures } from '../../src/testing/fixtures.js'
+import { type Fixtures, fixtures } from '../../src/fixtures/fixtures.js'
 import type { SpecForeignKey } from './schema-v1.js'
 
 export type Values = Record<string, unknown>

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
-import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runCli as runCliInProcess } from '../../src/cli/run-cli.js'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -27,37 +27,57 @@ export interface CliResult {
   readonly stderrLines: readonly string[]
 }
 
-/**
- * Runs `src/cli/main.ts` as `npm run migrate:*` does, from the repository
- * root, with `DATABASE_URL` set to `databaseUrl` and `extraEnv` added.
- */
-export function runCli(args: readonly string[], databaseUrl: string = UNREACHABLE_URL, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** The environment of a CLI run: this one's, without the test kit's TEST_DATABASE_URL, with `DATABASE_URL` and `extraEnv`. */
+export function cliEnv(databaseUrl: string = UNREACHABLE_URL, extraEnv: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, ...extraEnv }
   delete env.TEST_DATABASE_URL
+  return env
+}
+
+/**
+ * Runs the CLI in this process, as `npm run migrate:*` does from the repository
+ * root (the working directory of the tests), with `DATABASE_URL` set to
+ * `databaseUrl` and `extraEnv` added.
+ */
+export async function runCli(args: readonly string[], databaseUrl?: string, extraEnv?: NodeJS.ProcessEnv): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCliInProcess(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: cliEnv(databaseUrl, extraEnv),
+  })
+  return resultOf(code, stdout, stderr)
+}
+
+/**
+ * Runs the bin, `src/cli/main.ts`, in a process of its own, as `runCli` runs the CLI: for what needs a
+ * process, such as the bin's exit code, or migration files edited since this process imported them.
+ */
+export function runCliProcess(args: readonly string[], databaseUrl?: string, extraEnv?: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [cliMain, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 25_000 })
+    const child = spawn(tsx, [cliMain, ...args], {
+      cwd: repoRoot,
+      env: cliEnv(databaseUrl, extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 25_000,
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.once('error', reject)
-    child.once('close', (code) => {
-      resolve({ code, stdout, stderr, stdoutLines: linesOf(stdout), stderrLines: linesOf(stderr) })
-    })
+    child.once('close', (code) => resolve(resultOf(code, stdout, stderr)))
   })
 }
 
-/** Runs each command line, as many at a time as there are CPUs, and gives the results in the same order. */
-export async function runCliEach(commandLines: ReadonlyArray<readonly string[]>, databaseUrl?: string): Promise<CliResult[]> {
-  const results: CliResult[] = []
-  let next = 0
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < commandLines.length; index = next++) {
-      results[index] = await runCli(commandLines[index]!, databaseUrl)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(os.availableParallelism(), commandLines.length) }, worker))
-  return results
+/** Runs each command line, all at once (in this process), and gives the results in the same order. */
+export function runCliEach(commandLines: ReadonlyArray<readonly string[]>, databaseUrl?: string): Promise<CliResult[]> {
+  return Promise.all(commandLines.map((args) => runCli(args, databaseUrl)))
+}
+
+function resultOf(code: number | null, stdout: string, stderr: string): CliResult {
+  return { code, stdout, stderr, stdoutLines: linesOf(stdout), stderrLines: linesOf(stderr) }
 }
 
 function linesOf(text: string): string[] {

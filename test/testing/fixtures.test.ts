@@ -1,10 +1,12 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, TableName } from '../../src/database.js'
-import { type Catalogue, readCatalogue } from '../../src/catalogue/read-catalogue.js'
+import { type CatalogueTable, catalogueTables } from '../../src/catalogue/catalogue-tables.js'
+import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
 import { createDb } from '../../src/db/create-db.js'
-import { FixtureError, fixtures } from '../../src/testing/fixtures.js'
-import { seedToken } from '../../src/testing/random.js'
+import { FixtureError } from '../../src/fixtures/fixture-error.js'
+import { fixtures } from '../../src/fixtures/fixtures.js'
+import { seedToken } from '../../src/fixtures/random.js'
 import { specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
@@ -27,16 +29,12 @@ async function exists(db: Kysely<any>, table: string, id: unknown): Promise<bool
   return (await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst()) !== undefined
 }
 
-const foreignKeysOf = (catalogue: Catalogue, table: string) =>
-  catalogue.constraints.filter((constraint) => constraint.table === table && constraint.type === 'f')
-
-const hasUniqueRule = (catalogue: Catalogue, table: string): boolean =>
-  catalogue.constraints.some((c) => c.table === table && (c.type === 'u' || c.type === 'x')) ||
-  catalogue.indexes.some((index) => index.table === table && index.unique && index.constraint === null)
+const hasUniqueRule = (table: CatalogueTable): boolean =>
+  table.constraints.some((c) => c.type === 'u' || c.type === 'x') || table.uniqueIndexes.length > 0
 
 /** A row without what the database makes (ids, foreign keys, timestamps): what a seed decides. */
-function drawnValues(catalogue: Catalogue, table: string, row: Row): Row {
-  const foreignKeys = foreignKeysOf(catalogue, table).flatMap((constraint) => constraint.columns)
+function drawnValues(table: CatalogueTable, row: Row): Row {
+  const foreignKeys = table.foreignKeys.flatMap((constraint) => constraint.columns)
   return Object.fromEntries(
     Object.entries(row).filter(([column, value]) => column !== 'id' && !foreignKeys.includes(column) && !(value instanceof Date)),
   )
@@ -45,15 +43,15 @@ function drawnValues(catalogue: Catalogue, table: string, row: Row): Row {
 describe('fixtures', () => {
   const database = useTestDatabase()
   let db: Kysely<Database>
-  let catalogue: Catalogue
+  let catalogue: ReadonlyMap<string, CatalogueTable>
 
   before(async () => {
     db = database.db
-    catalogue = await readCatalogue(db)
+    catalogue = catalogueTables(await readCatalogue(db))
   })
 
   it('should know every table of the catalogue, the 26 of the spec', () => {
-    expect([...catalogue.tables].sort()).to.deep.equal([...tables].sort())
+    expect([...catalogue.keys()].sort()).to.deep.equal([...tables].sort())
   })
 
   describe('create', () => {
@@ -62,13 +60,14 @@ describe('fixtures', () => {
         const row: Row = await fixtures(db).create(table)
 
         expect(await exists(db, table, row.id)).to.equal(true)
-        for (const column of catalogue.columns.filter((c) => c.table === table && c.notNull)) {
+        const { columns, foreignKeys } = catalogue.get(table)!
+        for (const column of columns.filter((c) => c.notNull)) {
           expect(row[column.name], column.name).not.to.equal(null)
         }
-        for (const fk of foreignKeysOf(catalogue, table)) {
-          const column = catalogue.columns.find((c) => c.table === table && c.name === fk.columns[0])!
+        for (const fk of foreignKeys) {
+          const column = columns.find((c) => c.name === fk.columns[0])!
           if (column.notNull) {
-            expect(await exists(db, fk.references!, row[column.name]), `${column.name} -> ${fk.references}`).to.equal(true)
+            expect(await exists(db, fk.references, row[column.name]), `${column.name} -> ${fk.references}`).to.equal(true)
           } else {
             expect(row[column.name], `optional ${column.name}`).to.equal(null)
           }
@@ -84,7 +83,7 @@ describe('fixtures', () => {
     for (const table of tables) {
       it(`should insert many valid ${table} rows in one call, under every CHECK and unique rule`, async function () {
         this.timeout(60_000)
-        const count = hasUniqueRule(catalogue, table) ? 2000 : 200
+        const count = hasUniqueRule(catalogue.get(table)!) ? 2000 : 200
         const before = await countOf(db, table)
 
         const rows: Row[] = await fixtures(db, { seed: 2 }).createMany(table, count)
@@ -121,10 +120,10 @@ describe('fixtures', () => {
         const row = await fixtures(db).build(table)
 
         expect(await countOf(db, table)).to.equal(before)
-        for (const fk of foreignKeysOf(catalogue, table)) {
+        for (const fk of catalogue.get(table)!.foreignKeys) {
           const value = (row as Row)[fk.columns[0]!]
           if (value !== undefined && value !== null) {
-            expect(await exists(db, fk.references!, value), fk.columns[0]).to.equal(true)
+            expect(await exists(db, fk.references, value), fk.columns[0]).to.equal(true)
           }
         }
         await (db as Kysely<any>).insertInto(table).values(row).execute()
@@ -394,8 +393,8 @@ describe('fixtures', () => {
       const f = fixtures(db, { seed })
       const rows: Row[] = []
       for (const table of tables) {
-        rows.push(...(await f.createMany(table, 3)).map((row) => drawnValues(catalogue, table, row)))
-        rows.push(drawnValues(catalogue, table, await f.create(table)))
+        rows.push(...(await f.createMany(table, 3)).map((row) => drawnValues(catalogue.get(table)!, row)))
+        rows.push(drawnValues(catalogue.get(table)!, await f.create(table)))
       }
       return rows
     }

@@ -2,11 +2,11 @@ import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, UserId } from '../../src/index.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
-import { fixtures } from '../../src/testing/fixtures.js'
+import { fixtures } from '../../src/fixtures/fixtures.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
 import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
-import { PASSWORD_HASH } from '../support/hashes.js'
+import { PASSWORD_HASH } from '../../workload/hashes.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 let sequence = 0

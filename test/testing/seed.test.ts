@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
-import { seedDatabase } from '../../src/seed/seed-database.js'
-import { type CliResult, runCli, runCliEach } from '../support/run-cli.js'
+import { runCli as runCliInProcess } from '../../src/cli/run-cli.js'
+import { type CliResult, cliEnv, runCli, runCliEach } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
@@ -119,16 +119,20 @@ describe('db:seed', () => {
 
     it('should rewrite one progress line with \\r, and clear it at the end', async () => {
       const written: string[] = []
-      const logged: string[] = []
-      const output = { out: () => {}, log: (line: string) => logged.push(line) }
-      const options = { users: 5, tracks: 10, plays: 20, seed: 1, force: false }
+      const stderr = { isTTY: true, write: (text: string) => written.push(text) }
+      const io = { stdout: { write: () => true }, stderr, env: cliEnv(database.url) }
 
-      await seedDatabase(database.db, options, output, { live: true, write: (text) => written.push(text) })
+      const code = await runCliInProcess(['seed', '--users', '5', '--tracks', '10', '--plays', '20'], io)
 
-      expect(written.length).to.be.greaterThan(26)
-      expect(written.every((text) => text.startsWith('\r'))).to.equal(true)
-      expect(written.at(-1)).to.equal('\r\x1b[K')
-      expect(logged.filter((line) => / rows\/s$/.test(line))).to.deep.equal([])
+      expect(code, written.join('')).to.equal(0)
+      const [databaseLine, seeding, ...rest] = written
+      expect(databaseLine).to.match(/^Database: /)
+      expect(seeding).to.match(/^Seeding 5 users, /)
+      const progress = rest.slice(0, -1)
+      expect(progress.length).to.be.greaterThan(26)
+      expect(progress.every((text) => text.startsWith('\r') && !text.includes('\n'))).to.equal(true)
+      expect(progress.at(-1)).to.equal('\r\x1b[K')
+      expect(rest.at(-1)).to.match(/^Seeded [\d,]+ rows in /)
     })
   })
 

@@ -10,7 +10,7 @@ import { adminPool, createDatabase, dropDatabase } from '../../src/db/database-a
 import { withDatabase } from '../../src/db/database-url.js'
 import type { Database } from '../../src/index.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
-import { migrationFolder } from '../../src/runner/migrator.js'
+import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { type TestDatabase, type TestServer, createTestDatabase, testServer } from '../../src/testing/index.js'
 import { migratedTemplate } from '../../src/testing/template.js'
 import { useMigrationFolders } from '../support/migration-folders.js'

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { PlaylistId, TrackId, TrackTable, UserId, UserTable } from '../../src/index.js'
-import type { Fixtures } from '../../src/testing/fixtures.js'
+import type { Fixtures } from '../../src/fixtures/fixtures.js'
 import type { Equals, Expect } from './assert.js'
 
 declare const f: Fixtures

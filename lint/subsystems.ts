@@ -1,0 +1,18 @@
+/**
+ * The subsystems of src/ (its folders) and which others each may import: the map of
+ * docs/ARCHITECTURE.md, checked by `npm run lint:imports`. Files directly under src/
+ * (index.ts, the generated database.ts) may import any folder; any folder may import them.
+ * Migrations import only kysely, a rule of their own.
+ * A new folder needs a line here, and one in docs/ARCHITECTURE.md.
+ */
+export const SUBSYSTEM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  util: [],
+  db: ['util'],
+  runner: ['db', 'util'],
+  catalogue: ['runner', 'util'],
+  audit: ['catalogue', 'util'],
+  fixtures: ['catalogue', 'util'],
+  testing: ['catalogue', 'db', 'fixtures', 'runner', 'util'],
+  seed: ['catalogue', 'fixtures', 'runner', 'util'],
+  cli: ['audit', 'catalogue', 'db', 'runner', 'seed', 'util'],
+}

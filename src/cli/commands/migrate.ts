@@ -1,0 +1,188 @@
+import {
+  DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_STATEMENT_TIMEOUT,
+  type MigrateOptions,
+  type MigrationTarget,
+} from '../../runner/migrate-options.js'
+import { migrationFolderOf } from '../../runner/migration-folder.js'
+import { migrate, renderMigrationScript } from '../../runner/migrator.js'
+import { formatDuration } from '../../util/format-duration.js'
+import { plural } from '../../util/plural.js'
+import type { Command, CommandInput, CommandOption } from '../command.js'
+import { PRODUCTION_GUARD, mayRevert } from '../production-guard.js'
+import { UsageError } from '../usage-error.js'
+import { withTarget } from '../with-target.js'
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/
+const MS_PER_UNIT: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }
+/** PostgreSQL keeps a timeout in milliseconds, in an int4. */
+const MAX_TIMEOUT_MS = 2_147_483_647
+
+/** The options of every command that migrates. */
+const migrateOptions = {
+  'dry-run': {
+    type: 'boolean',
+    help: 'write the SQL the command would run to stdout, ready for psql -1 -f, and change nothing;\nmessages go to stderr',
+  },
+  'lock-timeout': {
+    type: 'string',
+    value: '<time>',
+    help: `how long a statement may wait for a lock before the run fails and is rolled back, in PostgreSQL's units
+(500ms, 5s, 1min; 0 waits forever). Default: VEZA_DB_LOCK_TIMEOUT, or ${DEFAULT_LOCK_TIMEOUT}`,
+  },
+  'statement-timeout': {
+    type: 'string',
+    value: '<time>',
+    help: `how long one statement may run before the run fails and is rolled back. Default:
+VEZA_DB_STATEMENT_TIMEOUT, or ${DEFAULT_STATEMENT_TIMEOUT}`,
+  },
+  'accept-changed': {
+    type: 'string',
+    multiple: true,
+    value: '<name>',
+    help: `accept, after review, that the applied migration <name> was edited: record its new checksum instead
+of refusing to run (repeat it for several)`,
+  },
+} as const satisfies Record<string, CommandOption>
+
+/** The options of the commands that can revert migrations. */
+const revertOptions = {
+  ...migrateOptions,
+  'allow-destructive': { type: 'boolean', help: 'revert migrations even though NODE_ENV is production' },
+} as const satisfies Record<string, CommandOption>
+
+/** The migrate options of the parsed command line, from flags, then the environment, then the defaults. */
+function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.ProcessEnv): MigrateOptions {
+  const duration = (flag: string, variable: string): string | undefined => {
+    const [value, source] = values[flag] !== undefined ? [values[flag] as string, `--${flag}`] : [env[variable] || undefined, variable]
+    if (value === undefined) {
+      return undefined
+    }
+    const [, amount, unit = 'ms'] = DURATION.exec(value) ?? []
+    if (amount === undefined) {
+      throw new UsageError(`${source} "${value}" is not a duration; use PostgreSQL's units, e.g. 500ms, 5s, 1min, or 0 for none`)
+    }
+    const ms = Number(amount) * MS_PER_UNIT[unit]!
+    if (ms > MAX_TIMEOUT_MS || (ms > 0 && Math.round(ms) === 0)) {
+      throw new UsageError(`${source} "${value}" is out of range: a timeout is 0 (none) or from 1ms to 24 days`)
+    }
+    return value
+  }
+  const folder = migrationFolderOf(env)
+  const lockTimeout = duration('lock-timeout', 'VEZA_DB_LOCK_TIMEOUT')
+  const statementTimeout = duration('statement-timeout', 'VEZA_DB_STATEMENT_TIMEOUT')
+  return {
+    ...(folder !== undefined && { migrationFolder: folder }),
+    ...(lockTimeout !== undefined && { lockTimeout }),
+    ...(statementTimeout !== undefined && { statementTimeout }),
+    acceptChanged: (values['accept-changed'] as string[] | undefined) ?? [],
+    allowDown: mayRevert(env, values),
+  }
+}
+
+/**
+ * Migrates the target database to `target`, reporting each step as it
+ * finishes and then one summary line; or, with --dry-run, writes the SQL.
+ */
+async function migrateCommand(input: CommandInput, target: MigrationTarget, nothingToDo: string): Promise<void> {
+  const { output, values } = input
+  const options: MigrateOptions = {
+    ...parseMigrateOptions(values, input.io.env),
+    onWait: () => output.log('Waiting for another migration run on this database to finish...'),
+    onStep: ({ name, direction, durationMs }) => {
+      output.log(`  ${direction.padEnd(4)}  ${name.padEnd(40)} ${formatDuration(durationMs).padStart(9)}`)
+    },
+  }
+  await withTarget(input, async ({ db }) => {
+    const start = performance.now()
+    if (values['dry-run'] === true) {
+      const script = await renderMigrationScript(db, target, options)
+      if (script.sql !== '') {
+        output.out(script.sql.trimEnd())
+      }
+      const done = script.direction === 'up' ? 'applied' : 'reverted'
+      output.log(
+        script.migrations.length > 0
+          ? `Dry run: ${plural(script.migrations.length, 'migration')} would be ${done}; the SQL is on stdout and nothing was changed.`
+          : script.sql !== ''
+            ? 'Dry run: no migration would run, but checksums would be recorded; the SQL is on stdout and nothing was changed.'
+            : nothingToDo,
+      )
+      return
+    }
+    const steps = await migrate(db, target, options)
+    const elapsed = formatDuration(performance.now() - start)
+    if (steps.length === 0) {
+      output.log(nothingToDo)
+    } else {
+      const verb = steps[0]!.direction === 'up' ? 'Applied' : 'Reverted'
+      output.log(`${verb} ${plural(steps.length, 'migration')} in ${elapsed}.`)
+    }
+  })
+}
+
+/** `migrate:latest`, `up`, `down`, `to` and `rollback`: one implementation, a target each. */
+export const migrateCommands: readonly Command[] = [
+  {
+    name: 'latest',
+    script: 'migrate:latest',
+    args: '[--dry-run]',
+    summary: 'apply every pending migration',
+    description: 'Applies every pending migration, in order, in one transaction: if one fails, none is applied.',
+    positionals: [],
+    options: migrateOptions,
+    run: (input) => migrateCommand(input, { kind: 'latest' }, 'Nothing to do: every migration is applied.'),
+  },
+  {
+    name: 'up',
+    script: 'migrate:up',
+    args: '[--dry-run]',
+    summary: 'apply the next pending migration',
+    description: 'Applies the oldest pending migration, and only that one.',
+    positionals: [],
+    options: migrateOptions,
+    run: (input) => migrateCommand(input, { kind: 'up' }, 'Nothing to do: no migration is pending.'),
+  },
+  {
+    name: 'down',
+    script: 'migrate:down',
+    args: '[--dry-run]',
+    summary: 'revert the last applied migration',
+    description: `Runs the \`down\` of the most recently applied migration. ${PRODUCTION_GUARD}`,
+    positionals: [],
+    options: revertOptions,
+    run: (input) => migrateCommand(input, { kind: 'down' }, 'Nothing to do: no migration is applied.'),
+  },
+  {
+    name: 'to',
+    script: 'migrate:to',
+    args: '<name> [--dry-run]',
+    summary: 'migrate up or down until <name> is the last applied migration',
+    description:
+      'Applies pending migrations up to <name>, or reverts applied ones after it, in one transaction. ' +
+      `<name> is a migration name such as 004_tracks_and_streaming, or its number, 004. ${PRODUCTION_GUARD}`,
+    positionals: ['name'],
+    options: revertOptions,
+    run: (input) => {
+      const name = input.positionals[0]!
+      return migrateCommand(input, { kind: 'to', name }, `Nothing to do: ${name} is the last applied migration.`)
+    },
+  },
+  {
+    name: 'rollback',
+    script: 'migrate:rollback',
+    args: '--all [--dry-run]',
+    summary: 'revert every applied migration',
+    description:
+      'Reverts every applied migration, newest first, in one transaction, leaving only the migration table. ' +
+      `--all is required, to say that everything goes. ${PRODUCTION_GUARD}`,
+    positionals: [],
+    options: { all: { type: 'boolean', help: 'say that every migration is to be reverted' }, ...revertOptions },
+    run: async (input) => {
+      if (input.values.all !== true) {
+        throw new UsageError('rollback reverts every migration and needs --all to say so; to revert only the last one, use migrate:down')
+      }
+      await migrateCommand(input, { kind: 'rollback' }, 'Nothing to do: no migration is applied.')
+    },
+  },
+]

@@ -1,0 +1,136 @@
+import { type SeedOptions, type SeedReport, seedDatabase } from '../../seed/seed-database.js'
+import type { SeedProgress } from '../../seed/seeder.js'
+import { formatDuration } from '../../util/format-duration.js'
+import type { Output, TextStream } from '../cli-io.js'
+import type { Command, CommandInput } from '../command.js'
+import { UsageError } from '../usage-error.js'
+import { withTarget } from '../with-target.js'
+
+const DEFAULTS = { users: 1000, tracks: 5000, plays: 50_000 } as const
+const MAX_SIZE = 10_000_000
+
+/** `db:seed`: the demo data set of `src/seed`, its progress on stderr and its counts on stdout. */
+export const seedCommand: Command = {
+  name: 'seed',
+  script: 'db:seed',
+  args: '[--users N] [--tracks N] [--plays N] [--seed N] [--force]',
+  summary: 'fill the database with a realistic demo data set',
+  description: `Fills a migrated, empty database with a realistic demo data
+set made by the fixtures of @veza/db/testing, in one transaction: if anything fails, nothing is added.
+Also the roles user, moderator, admin, super_admin, 24 permissions (6 resources x 4 actions) and their
+grants, where missing. Sizes are positive integers up to ${MAX_SIZE.toLocaleString('en-US')}.
+
+Progress goes to stderr; then the rows added to and held by each table go to stdout. Exit 2, with
+nothing changed, on a database that is not migrated (run npm run migrate:latest first) or, without
+--force, on one that already holds rows.`,
+  positionals: [],
+  options: {
+    users: {
+      type: 'string',
+      value: 'N',
+      help: `users (default ${DEFAULTS.users}); 1 in 5 is an artist. Per user: the role "user" (1 in 50 also
+moderator, 1 in 200 admin, the first super_admin), 2 sessions (15% revoked) with a refresh
+token each, 5 liked tracks, 1 followed playlist, and in the audit trail a registration and
+a login per session. Per 2 users a playlist of 20 entries; per 10 users a collaborator and
+a password reset; per 5 users an email verification; per 20 users a room`,
+    },
+    tracks: {
+      type: 'string',
+      value: 'N',
+      help: `tracks (default ${DEFAULTS.tracks}), owned by the artists. Per track: version 1 (1 in 5 also
+version 2), 3 HLS renditions (128, 256, 320 kbps), 2 comments (1 in 5 a reply), an upload
+in the audit trail. Per 10 tracks a transcode job of its latest version at one of those
+bitrates (queued, running or finished); per 5 tracks a share`,
+    },
+    plays: {
+      type: 'string',
+      value: 'N',
+      help: `plays (default ${DEFAULTS.plays}), popular tracks played most; 85% by a signed-in user,
+20% from a playlist. Per 2 plays playback analytics; per 5 a history entry; per 10 a
+bitrate switch`,
+    },
+    seed: { type: 'string', value: 'N', help: 'the seed of every value drawn (default 1): the same seed gives the same data set' },
+    force: {
+      type: 'boolean',
+      help: `add to a database that already holds rows. Without --seed, the seed is then taken from the
+clock, so that unique values (usernames, emails, tokens) never collide with earlier runs'`,
+    },
+  },
+  run: seed,
+}
+
+async function seed(input: CommandInput): Promise<void> {
+  const options = parseSeedOptions(input.values)
+  const { output, io } = input
+  const live = io.stderr.isTTY === true
+  const report = await withTarget(input, async ({ db }) => {
+    try {
+      return await seedDatabase(db, options, progressOn(output, live ? io.stderr : undefined, options))
+    } finally {
+      if (live) {
+        io.stderr.write('\r\x1b[K')
+      }
+    }
+  })
+  printReport(output, report)
+}
+
+/** The seed options of the parsed command line; a bad value is a `UsageError`. */
+function parseSeedOptions(values: CommandInput['values']): SeedOptions {
+  const size = (name: keyof typeof DEFAULTS): number =>
+    values[name] === undefined ? DEFAULTS[name] : positiveInteger(name, values[name], MAX_SIZE)
+  return {
+    users: size('users'),
+    tracks: size('tracks'),
+    plays: size('plays'),
+    seed: values.seed === undefined ? undefined : positiveInteger('seed', values.seed, Number.MAX_SAFE_INTEGER),
+    force: values.force === true,
+  }
+}
+
+function positiveInteger(name: string, value: unknown, max: number): number {
+  const number = typeof value === 'string' && /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN
+  if (!(number <= max)) {
+    throw new UsageError(`--${name} must be a positive integer up to ${max.toLocaleString('en-US')}, not "${String(value)}"`)
+  }
+  return number
+}
+
+const count = (rows: number): string => rows.toLocaleString('en-US')
+const rate = (rows: number, ms: number): string => count(Math.round((rows * 1000) / Math.max(ms, 1)))
+
+/** On a terminal (`terminal` given), one progress line rewritten in place; elsewhere a line per finished table. */
+function progressOn(output: Output, terminal: TextStream | undefined, sizes: SeedOptions): SeedProgress {
+  let tables = 0
+  return {
+    onStart: (start) => {
+      tables = start.tables
+      output.log(`Seeding ${sizes.users} users, ${sizes.tracks} tracks and ${sizes.plays} plays with seed ${start.seed}...`)
+    },
+    ...(terminal === undefined
+      ? {
+          onTable: ({ table, rows, durationMs }) => {
+            output.log(`  ${table.padEnd(26)} ${count(rows).padStart(9)} rows ${rate(rows, durationMs).padStart(9)} rows/s`)
+          },
+        }
+      : {
+          onRows: ({ table, rows, total, tablesDone }) => {
+            terminal.write(`\r\x1b[K  [${tablesDone + 1}/${tables}] ${table}: ${count(rows)} of ${count(total)} rows`)
+          },
+        }),
+  }
+}
+
+/** The rows added to and held by each table on stdout, then the total time and rate on stderr. */
+function printReport(output: Output, { seed, durationMs, tables }: SeedReport): void {
+  const width = Math.max(...tables.map(({ table }) => table.length))
+  const line = (table: string, added: number, rows: number): string =>
+    `${table.padEnd(width)}  ${count(added).padStart(9)}  ${count(rows).padStart(9)}`
+  output.out(`${'table'.padEnd(width)}  ${'added'.padStart(9)}  ${'rows'.padStart(9)}`)
+  for (const { table, added, rows } of tables) {
+    output.out(line(table, added, rows))
+  }
+  const total = tables.reduce((sum, { added }) => sum + added, 0)
+  output.out(line('total', total, tables.reduce((sum, { rows }) => sum + rows, 0)))
+  output.log(`Seeded ${count(total)} rows in ${formatDuration(durationMs)} (${rate(total, durationMs)} rows/s) with seed ${seed}.`)
+}

@@ -1,0 +1,68 @@
+import { redactDatabaseUrl } from '../../db/database-url.js'
+import { migrationFolderOf } from '../../runner/migration-folder.js'
+import { type MigrationState, getMigrationStatus } from '../../runner/migrator.js'
+import { plural } from '../../util/plural.js'
+import type { Command, CommandInput } from '../command.js'
+import { ExitCode } from '../exit-code.js'
+import { withTarget } from '../with-target.js'
+
+const STATE_LABEL: Readonly<Record<MigrationState, string>> = {
+  applied: 'applied',
+  pending: 'pending',
+  changed: 'CHANGED since it was applied',
+  missing: 'MISSING: applied, but its file is gone',
+}
+
+/** `migrate:status`: every migration with its state. */
+export const statusCommand: Command = {
+  name: 'status',
+  script: 'migrate:status',
+  args: '[--json] [--fail-on-pending]',
+  summary: 'list every migration: applied, pending, changed or missing',
+  description:
+    'Lists every migration, oldest first: applied (with when), pending, CHANGED (its file was edited after it was ' +
+    'applied) or MISSING (applied, but its file is gone). Exits 4 when any is changed or missing.',
+  positionals: [],
+  options: {
+    json: {
+      type: 'boolean',
+      help: `print {"database", "migrations": [{"name", "state", "appliedAt"}], "summary": {"total", "applied",
+"pending", "changed", "missing"}} on stdout instead; state is applied, pending, changed or missing`,
+    },
+    'fail-on-pending': { type: 'boolean', help: 'exit 3 when a migration is pending, e.g. to check a deployment' },
+  },
+  run: showStatus,
+}
+
+/** Prints every migration with its state; the exit code says whether the history is sound and, if asked, whether any is pending. */
+async function showStatus(input: CommandInput): Promise<ExitCode> {
+  const { output, values } = input
+  return withTarget(input, async ({ db, url }) => {
+    const folder = migrationFolderOf(input.io.env)
+    const migrations = await getMigrationStatus(db, folder === undefined ? {} : { migrationFolder: folder })
+    const count = (state: MigrationState) => migrations.filter((migration) => migration.state === state).length
+    const summary = {
+      total: migrations.length,
+      applied: count('applied'),
+      pending: count('pending'),
+      changed: count('changed'),
+      missing: count('missing'),
+    }
+    if (values.json === true) {
+      const rows = migrations.map(({ name, state, executedAt }) => ({ name, state, appliedAt: executedAt?.toISOString() ?? null }))
+      output.out(JSON.stringify({ database: redactDatabaseUrl(url), migrations: rows, summary }, null, 2))
+    } else {
+      for (const { name, state, executedAt } of migrations) {
+        output.out(`${name.padEnd(40)} ${STATE_LABEL[state]}${executedAt ? ` ${executedAt.toISOString()}` : ''}`)
+      }
+    }
+    const problems = summary.changed + summary.missing
+    const counts = `${plural(migrations.length, 'migration')}: ${summary.applied} applied, ${summary.pending} pending`
+    const refusal = `, ${summary.changed} changed, ${summary.missing} missing: every other command refuses to run until that is fixed.`
+    output.log(`${counts}${problems > 0 ? refusal : '.'}`)
+    if (problems > 0) {
+      return ExitCode.refused
+    }
+    return values['fail-on-pending'] === true && summary.pending > 0 ? ExitCode.pending : ExitCode.ok
+  })
+}

@@ -1,0 +1,38 @@
+/** How long a migration statement waits for a lock before it fails, unless told otherwise. */
+export const DEFAULT_LOCK_TIMEOUT = '5s'
+/** How long one migration statement may run before it fails, unless told otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT = '60s'
+
+export type MigrationDirection = 'up' | 'down'
+
+/** What to migrate to. `to` takes a migration's full name or its number (`"004"`). */
+export type MigrationTarget =
+  | { readonly kind: 'latest' | 'up' | 'down' | 'rollback' }
+  | { readonly kind: 'to'; readonly name: string }
+
+/** One migration that ran, and how long its `up` or `down` took. */
+export interface MigrationStep {
+  readonly name: string
+  readonly direction: MigrationDirection
+  readonly durationMs: number
+}
+
+export interface MigrateOptions {
+  /** Where the migration files are. Defaults to this package's migrations. */
+  readonly migrationFolder?: string
+  /** Called as soon as each migration has run, before the batch commits. */
+  readonly onStep?: (step: MigrationStep) => void
+  /** Called when another run holds the migration lock and this one waits for it. */
+  readonly onWait?: () => void
+  /** PostgreSQL's `lock_timeout` for the run, e.g. `"5s"`; `"0"` waits forever. Defaults to {@link DEFAULT_LOCK_TIMEOUT}. */
+  readonly lockTimeout?: string
+  /** PostgreSQL's `statement_timeout` for the run. Defaults to {@link DEFAULT_STATEMENT_TIMEOUT}. */
+  readonly statementTimeout?: string
+  /**
+   * Applied migrations whose file was edited on purpose, by name or number:
+   * their new checksum is recorded instead of the run being refused.
+   */
+  readonly acceptChanged?: readonly string[]
+  /** When false, a run that would revert migrations throws a {@link DestructiveMigrationError}. Defaults to true. */
+  readonly allowDown?: boolean
+}
