@@ -14,6 +14,9 @@ import { type Kysely, sql } from 'kysely'
  *
  * `track_plays.playlist_id` is created here with its index; its foreign key to
  * `playlists` is added by the playlists migration, which creates that table.
+ *
+ * It is the longest file of src/ that is written by hand: a migration is one unit, applied and
+ * reverted whole, and the tables of the streaming domain come and go together.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

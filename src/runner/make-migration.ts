@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { MigrationNameError } from './errors.js'
+import { listMigrationFiles } from './migration-files.js'
 import { migrationFolder } from './migration-folder.js'
 
 const NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
@@ -36,7 +37,7 @@ export async function makeMigration(name: string, folder: string = migrationFold
       `${JSON.stringify(name)} is not a valid migration name: use lower-case letters, digits and single underscores, starting with a letter (e.g. add_track_tags)`,
     )
   }
-  const files = await fs.readdir(folder)
+  const files = await listMigrationFiles(folder)
   const taken = files.find((file) => file.slice(4, file.lastIndexOf('.')) === name)
   if (taken !== undefined) {
     throw new MigrationNameError(`a migration named "${name}" exists already (${taken}); choose another name`)

@@ -35,11 +35,15 @@ export interface MigrationFile extends Migration {
 
 const MIGRATION_FILE = /^(?!.*\.d\.[mc]?ts$).+\.(?:[mc]?js|[mc]?ts)$/
 
+/** The migration files of `folder` (TypeScript or JavaScript, not declarations), sorted by name. */
+export async function listMigrationFiles(folder: string): Promise<string[]> {
+  return (await fs.readdir(folder)).filter((file) => MIGRATION_FILE.test(file)).sort()
+}
+
 /** Imports every migration of `folder`, sorted by name, renders its SQL and computes its checksum. */
 export async function loadMigrationFiles(folder: string): Promise<MigrationFile[]> {
-  const files = (await fs.readdir(folder)).filter((file) => MIGRATION_FILE.test(file)).sort()
   return Promise.all(
-    files.map(async (file) => {
+    (await listMigrationFiles(folder)).map(async (file) => {
       const name = file.slice(0, file.lastIndexOf('.'))
       const module = (await import(pathToFileURL(path.join(folder, file)).href)) as Partial<Migration> & { default?: Partial<Migration> }
       const migration = typeof module.default?.up === 'function' ? module.default : module

@@ -1,11 +1,5 @@
-import {
-  type CompiledQuery,
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-} from 'kysely'
+import { type CompiledQuery, DummyDriver, Kysely } from 'kysely'
+import { postgresDialect } from '../db/postgres-dialect.js'
 
 /**
  * Runs `work` against a PostgreSQL Kysely instance that has no database behind
@@ -14,12 +8,7 @@ import {
 export async function recordQueries(work: (db: Kysely<any>) => Promise<unknown>): Promise<CompiledQuery[]> {
   const queries: CompiledQuery[] = []
   const db = new Kysely<any>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (introspected) => new PostgresIntrospector(introspected),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
+    dialect: postgresDialect(() => new DummyDriver()),
     log: (event) => {
       if (event.level === 'query') {
         queries.push(event.query)

@@ -4,14 +4,12 @@ import {
   type DatabaseConnection,
   type Driver,
   Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
   type QueryExecutor,
   SelectQueryNode,
 } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../database.js'
+import { postgresDialect } from '../db/postgres-dialect.js'
 
 export interface TestTransaction {
   /** Runs everything in the transaction; the transactions of the code under test become savepoints of it. */
@@ -46,14 +44,7 @@ export interface TestTransaction {
 export async function startTestTransaction(db: Kysely<Database>): Promise<TestTransaction> {
   const outer = await db.startTransaction().execute()
   const deferred = deferredConstraintsOf(db, outer)
-  const inner = new Kysely<Database>({
-    dialect: {
-      createAdapter: () => new PostgresAdapter(),
-      createDriver: () => new SavepointDriver(outer, deferred),
-      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
-      createQueryCompiler: () => new PostgresQueryCompiler(),
-    },
-  })
+  const inner = new Kysely<Database>({ dialect: postgresDialect(() => new SavepointDriver(outer, deferred)) })
   return { db: inner, rollback: () => outer.rollback().execute() }
 }
 
