@@ -154,8 +154,7 @@ try {
     }
   }
   const totalRows = Object.values(counts).reduce((sum, rows) => sum + rows, 0)
-  const size = (await sql<{ size: string }>`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`.execute(db))
-    .rows[0]!.size
+  const size = (await sql<{ size: string }>`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`.execute(db)).rows[0]!.size
   progress(`seeded ${count(totalRows)} rows (${size}) in ${ms(seedMs!)}`)
 
   const entries: Entry[] = groups.flatMap(([group, patterns]) =>
@@ -208,9 +207,7 @@ try {
       `\`${compactPlan(plan)}\`${problems.length > 0 ? ` (not the planned: ${problems.join('; ')})` : ''}`,
     ]),
   )
-  const stated = (Object.keys(STATED_VOLUME) as (keyof typeof STATED_VOLUME)[]).every(
-    (table) => counts[table] >= STATED_VOLUME[table],
-  )
+  const stated = (Object.keys(STATED_VOLUME) as (keyof typeof STATED_VOLUME)[]).every((table) => counts[table] >= STATED_VOLUME[table])
   const volumeLine = (Object.keys(STATED_VOLUME) as (keyof typeof STATED_VOLUME)[])
     .map((table) => `${count(counts[table])} ${STATED_NAMES[table]}`)
     .join(', ')

@@ -200,7 +200,11 @@ const SEED: readonly TableSeed[] = [
     background: { rows: B.users, select: (n) => `${uid('user_roles', n)}, ${uid('users', n)}, ${uid('roles', '1')}, NULL::uuid` },
     owner: [
       // The owner's own roles.
-      { rows: 2, fate: 'deleted', select: ({ n, k, owner }) => `${uid('user_roles', n)}, ${owner}, ${uid('roles', `1 + ${k}`)}, NULL::uuid` },
+      {
+        rows: 2,
+        fate: 'deleted',
+        select: ({ n, k, owner }) => `${uid('user_roles', n)}, ${owner}, ${uid('roles', `1 + ${k}`)}, NULL::uuid`,
+      },
       // Roles the owner granted to others: distinct users per owner.
       {
         rows: O.grants,
@@ -247,13 +251,15 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, user_id, token_hash, expires_at',
     background: {
       rows: B.resets,
-      select: (n) => `${uid('password_reset_tokens', n)}, ${uid('users', n)}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
+      select: (n) =>
+        `${uid('password_reset_tokens', n)}, ${uid('users', n)}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
     },
     owner: [
       {
         rows: O.resets,
         fate: 'deleted',
-        select: ({ n, owner }) => `${uid('password_reset_tokens', n)}, ${owner}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
+        select: ({ n, owner }) =>
+          `${uid('password_reset_tokens', n)}, ${owner}, ${sqlTokenHash(`'reset-' || ${n}`)}, now() + interval '1 hour'`,
       },
     ],
   },
@@ -337,8 +343,7 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, track_id, track_version_id, bitrate_kbps, status, attempts, finished_at',
     background: {
       rows: B.tracks,
-      select: (n) =>
-        `${uid('hls_transcode_queue', n)}, ${uid('tracks', n)}, ${uid('track_versions', n)}, 128, 'succeeded', 1, now()`,
+      select: (n) => `${uid('hls_transcode_queue', n)}, ${uid('tracks', n)}, ${uid('track_versions', n)}, 128, 'succeeded', 1, now()`,
     },
     owner: [
       {
@@ -421,7 +426,8 @@ const SEED: readonly TableSeed[] = [
     columns: 'id, track_play_id, hls_stream_id, from_bitrate_kbps, to_bitrate_kbps, reason',
     background: {
       rows: B.bitrateLogs,
-      select: (n) => `${uid('bitrate_adaptation_logs', n)}, ${uid('track_plays', n)}, ${uid('hls_streams', trackOf(n))}, 64, 128, 'bandwidth'`,
+      select: (n) =>
+        `${uid('bitrate_adaptation_logs', n)}, ${uid('track_plays', n)}, ${uid('hls_streams', trackOf(n))}, 64, 128, 'bandwidth'`,
     },
     owner: [
       // Logs of the plays of the owner's tracks, switching to a rendition of that track.
@@ -441,7 +447,11 @@ const SEED: readonly TableSeed[] = [
       select: (n) => `${uid('track_history', n)}, ${uid('users', userOf(n))}, ${uid('tracks', trackOf(`${n} * 3`))}, 1000`,
     },
     owner: [
-      { rows: O.history, fate: 'deleted', select: ({ n, k, owner }) => `${uid('track_history', n)}, ${owner}, ${uid('tracks', trackOf(`${k} * 3`))}, 1000` },
+      {
+        rows: O.history,
+        fate: 'deleted',
+        select: ({ n, k, owner }) => `${uid('track_history', n)}, ${owner}, ${uid('tracks', trackOf(`${k} * 3`))}, 1000`,
+      },
       {
         rows: O.historyOfTracks,
         fate: 'deleted',
@@ -460,7 +470,11 @@ const SEED: readonly TableSeed[] = [
         `${uid('track_likes', n)}, ${uid('users', userOf(`${n} - 1`))}, ${uid('tracks', trackOf(`5 * ((${n} - 1) % ${USERS}) + (${n} - 1) / ${USERS}`))}`,
     },
     owner: [
-      { rows: O.likes, fate: 'deleted', select: ({ n, k, owner }) => `${uid('track_likes', n)}, ${owner}, ${uid('tracks', trackOf(`${k} - 1`))}` },
+      {
+        rows: O.likes,
+        fate: 'deleted',
+        select: ({ n, k, owner }) => `${uid('track_likes', n)}, ${owner}, ${uid('tracks', trackOf(`${k} - 1`))}`,
+      },
       {
         rows: O.likesOfTracks,
         fate: 'deleted',
@@ -477,7 +491,11 @@ const SEED: readonly TableSeed[] = [
       select: (n) => `${uid('track_shares', n)}, ${uid('tracks', trackOf(n))}, ${uid('users', userOf(`${n} * 3`))}, 'link'`,
     },
     owner: [
-      { rows: O.shares, fate: 'deleted', select: ({ n, k, owner }) => `${uid('track_shares', n)}, ${uid('tracks', trackOf(k))}, ${owner}, 'social'` },
+      {
+        rows: O.shares,
+        fate: 'deleted',
+        select: ({ n, k, owner }) => `${uid('track_shares', n)}, ${uid('tracks', trackOf(k))}, ${owner}, 'social'`,
+      },
       {
         rows: O.sharesOfTracks,
         fate: 'deleted',
@@ -507,7 +525,8 @@ const SEED: readonly TableSeed[] = [
       {
         rows: O.comments,
         fate: 'deleted',
-        select: ({ n, k, owner }) => `${uid('track_comments', n)}, ${uid('tracks', trackOf(`${k} * 19`))}, ${owner}, NULL::uuid, 'Comment ' || ${n}`,
+        select: ({ n, k, owner }) =>
+          `${uid('track_comments', n)}, ${uid('tracks', trackOf(`${k} * 19`))}, ${owner}, NULL::uuid, 'Comment ' || ${n}`,
       },
       // Others' replies to the owner's comments, on the same track: they stay, detached (parent_id SET NULL).
       {
@@ -568,7 +587,8 @@ const SEED: readonly TableSeed[] = [
       {
         rows: O.collaborations,
         fate: 'deleted',
-        select: ({ n, k, owner }) => `${uid('playlist_collaborators', n)}, ${uid('playlists', playlistOf(`${k} - 1`))}, ${owner}, 'editor', NULL::uuid`,
+        select: ({ n, k, owner }) =>
+          `${uid('playlist_collaborators', n)}, ${uid('playlists', playlistOf(`${k} - 1`))}, ${owner}, 'editor', NULL::uuid`,
       },
     ],
   },
@@ -927,7 +947,9 @@ try {
     runDeltas.push(whole)
     const touched = [...whole.values()].reduce((sum, counts) => sum + counts.n_tup_del + counts.n_tup_upd, 0)
     const seqScans = [...whole.values()].reduce((sum, counts) => sum + counts.seq_scan, 0)
-    progress(`run ${run + 1}/${RUNS}: DELETE ${ms(deleteTime)}, COMMIT ${ms(commitTime)}, ${grouped(touched)} row writes, ${seqScans} seq scans`)
+    progress(
+      `run ${run + 1}/${RUNS}: DELETE ${ms(deleteTime)}, COMMIT ${ms(commitTime)}, ${grouped(touched)} row writes, ${seqScans} seq scans`,
+    )
   }
 
   progress(`erasing owner ${owners} with EXPLAIN (ANALYZE), rolled back`)
@@ -943,7 +965,15 @@ try {
   const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0)
   const reported = ['users', ...childTables]
   const rowsTable = markdownTable(
-    ['table', 'owner’s rows seeded (deleted / set NULL)', 'rows deleted', 'rows updated (SET NULL)', `seq_scan Δ (${RUNS} runs)`, 'idx_scan Δ', 'table size (rows, pages)'],
+    [
+      'table',
+      'owner’s rows seeded (deleted / set NULL)',
+      'rows deleted',
+      'rows updated (SET NULL)',
+      `seq_scan Δ (${RUNS} runs)`,
+      'idx_scan Δ',
+      'table size (rows, pages)',
+    ],
     [
       ...reported.map((table) => {
         const seeded = perOwner.get(table as Table) ?? { deleted: 0, 'set null': 0 }
@@ -976,7 +1006,11 @@ try {
     (table) => !reported.includes(table) && runDeltas.some((runDelta) => (runDelta.get(table)?.seq_scan ?? 0) > 0),
   )
   // Where the time goes (EXPLAIN ANALYZE's triggers) and which scan each foreign key used (auto_explain).
-  const triggerOf = new Map(analyzed.triggers.flatMap((trigger) => (trigger.constraint === undefined ? [] : [[`${trigger.constraint}@${trigger.relation}`, trigger]])))
+  const triggerOf = new Map(
+    analyzed.triggers.flatMap((trigger) =>
+      trigger.constraint === undefined ? [] : [[`${trigger.constraint}@${trigger.relation}`, trigger]],
+    ),
+  )
   const usedTriggers = new Set<TriggerTime>()
   const sequential: string[] = []
   const keyRows = searched
@@ -1002,9 +1036,7 @@ try {
   const others = analyzed.triggers.filter((trigger) => !usedTriggers.has(trigger))
   const matched = new Set(searched.map(triggerQuery))
   const otherQueries =
-    typeof plans === 'string'
-      ? []
-      : [...plans].filter(([query]) => !matched.has(query) && !query.startsWith('DELETE FROM users'))
+    typeof plans === 'string' ? [] : [...plans].filter(([query]) => !matched.has(query) && !query.startsWith('DELETE FROM users'))
   const plansSection = `Where the time goes, and which index served each foreign key, from one more erase of a heavy owner,
 rolled back twice: \`EXPLAIN (ANALYZE, FORMAT JSON)\` of the DELETE (${ms(analyzed.totalMs)}; its plan is only the
 index scan of \`users\`, but its trigger list times every foreign-key trigger the cascade fired: ${ms(triggerTotal)} in all),
@@ -1027,10 +1059,10 @@ ${
     ? `\nOther triggers fired: ${others.map((trigger) => `${trigger.constraint ?? trigger.trigger} on ${trigger.relation} (${grouped(trigger.calls)} calls, ${ms(trigger.ms)})`).join('; ')}.`
     : ''
 }${
-  otherQueries.length > 0
-    ? `\nOther queries run by triggers: ${otherQueries.map(([query, seen]) => `\`${query}\` (${grouped(seen.executions)}×: ${[...seen.scans.keys()].join('; ') || 'no scan'})`).join('; ')}.`
-    : ''
-}`
+    otherQueries.length > 0
+      ? `\nOther queries run by triggers: ${otherQueries.map(([query, seen]) => `\`${query}\` (${grouped(seen.executions)}×: ${[...seen.scans.keys()].join('; ') || 'no scan'})`).join('; ')}.`
+      : ''
+  }`
 
   const describeMissing = (table: string): string => {
     const size = sizes.get(table)

@@ -211,7 +211,9 @@ try {
 
   await fill(db, JOBS)
   const plan = planNodes(await explain(dequeue(db, 1)))
-  const planText = plan.map((node) => `${node['Node Type']}${node['Index Name'] === undefined ? '' : ` using ${node['Index Name']}`}`).join(' → ')
+  const planText = plan
+    .map((node) => `${node['Node Type']}${node['Index Name'] === undefined ? '' : ` using ${node['Index Name']}`}`)
+    .join(' → ')
   const usesIndex = plan.some((node) => node['Index Name'] === 'hls_transcode_queue_priority_run_after_idx')
   const querySql = dequeue(db, 1).compile().sql.replace(/\s+/g, ' ')
 

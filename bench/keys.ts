@@ -166,7 +166,16 @@ try {
   const hasNative = (await one<{ present: boolean }>(`SELECT to_regprocedure('uuidv7()') IS NOT NULL AS present`)).present
   const variants = hasNative ? [V1, NATIVE, RANDOM, IDENTITY] : [V1, RANDOM, IDENTITY]
   const serverSettings: Record<string, string> = {}
-  for (const name of ['shared_buffers', 'wal_buffers', 'max_wal_size', 'checkpoint_timeout', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_compression']) {
+  for (const name of [
+    'shared_buffers',
+    'wal_buffers',
+    'max_wal_size',
+    'checkpoint_timeout',
+    'fsync',
+    'synchronous_commit',
+    'full_page_writes',
+    'wal_compression',
+  ]) {
     serverSettings[name] = await setting(name)
   }
   log(`PostgreSQL ${version}; native uuidv7() ${hasNative ? 'present' : 'absent'}`)
@@ -383,7 +392,18 @@ try {
     lines.push('', `### ${count(size.rows)} rows, ${size.runs} run${size.runs === 1 ? '' : 's'}`, '')
     lines.push(
       markdownTable(
-        ['variant', 'rows/s median (min–max)', 'vs `gen_random_uuid()`', 'PK index', 'PK vs `gen_random_uuid()`', 'WAL', 'WAL vs `gen_random_uuid()`', 'full-page images', 'checkpoints', 'table + secondary index'],
+        [
+          'variant',
+          'rows/s median (min–max)',
+          'vs `gen_random_uuid()`',
+          'PK index',
+          'PK vs `gen_random_uuid()`',
+          'WAL',
+          'WAL vs `gen_random_uuid()`',
+          'full-page images',
+          'checkpoints',
+          'table + secondary index',
+        ],
         variants.map((variant) => {
           const samples = bySize.get(variant)!
           const rate = summarize(samples.map((sample) => sample.rowsPerSecond))

@@ -78,7 +78,14 @@ try {
     record('inProcess', performance.now() - start)
     await db.destroy()
     if (psql !== undefined) {
-      record('psql', await timedCommand(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', scriptFile, '-o', '/dev/null', await freshDatabase()], {}))
+      record(
+        'psql',
+        await timedCommand(
+          psql,
+          ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', scriptFile, '-o', '/dev/null', await freshDatabase()],
+          {},
+        ),
+      )
     }
   }
   await fs.rm(path.dirname(scriptFile), { recursive: true, force: true })
@@ -106,7 +113,9 @@ ${
   psqlTime === undefined
     ? 'psql was not found, so there is no ratio.'
     : `Target: the CLI, Node start-up included, within 3× psql. The compiled CLI takes ${(compiled / psqlTime.median).toFixed(1)}× psql: ` +
-      (compiled <= 3 * psqlTime.median ? '**met**.' : `**missed**; the in-process run takes ${ms(summarize(samples.inProcess).median)}, so the rest is Node's start-up and module loading.`)
+      (compiled <= 3 * psqlTime.median
+        ? '**met**.'
+        : `**missed**; the in-process run takes ${ms(summarize(samples.inProcess).median)}, so the rest is Node's start-up and module loading.`)
 }`)
 } finally {
   for (const name of leftovers) {

@@ -62,5 +62,7 @@ ${sections.join('\n\n')}
   )
   console.error(`\nWrote ${path.relative(process.cwd(), OUT_FILE)}.`)
 }
-console.error(`\n${BENCHMARKS.length - failed.length} of ${BENCHMARKS.length} benchmarks ran in ${ms(performance.now() - start)}${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`)
+console.error(
+  `\n${BENCHMARKS.length - failed.length} of ${BENCHMARKS.length} benchmarks ran in ${ms(performance.now() - start)}${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`,
+)
 process.exitCode = failed.length > 0 ? 1 : 0

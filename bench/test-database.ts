@@ -223,7 +223,10 @@ try {
   const coldStart = markdownTable(
     ['cold start (a new process)', 'median (min–max)'],
     [
-      ["`await import('@veza/db/testing')` (starts the server, migrates the template)", spread(summarize(kitRuns.map((run) => run.import)))],
+      [
+        "`await import('@veza/db/testing')` (starts the server, migrates the template)",
+        spread(summarize(kitRuns.map((run) => run.import))),
+      ],
       ['first `createTestDatabase()` after it (what a `before` hook pays)', spread(coldFirst)],
       ['process start to the first test database', spread(coldTotal)],
       ['floor: process start to an embedded server ready', spread(floorTotal)],

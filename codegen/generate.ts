@@ -135,7 +135,10 @@ function constraintNames(catalogue: Catalogue): string {
   return `
 /** The name of every constraint and unique index: what \`err.constraint\` says of a violation (see \`isConstraintViolation\`). */
 export type ConstraintName =
-${[...new Set(names)].toSorted().map((name) => `  | ${JSON.stringify(name)}`).join('\n')};
+${[...new Set(names)]
+  .toSorted()
+  .map((name) => `  | ${JSON.stringify(name)}`)
+  .join('\n')};
 `
 }
 

@@ -35,7 +35,6 @@ const HEADER = `<!--
   After changing a migration, run \`npm run docs\`; \`npm run docs:check\` fails while this file is stale.
 -->`
 
-
 const CONSTRAINT_KINDS: Readonly<Record<Constraint['type'], string>> = {
   p: 'primary key',
   u: 'unique',
@@ -120,10 +119,18 @@ function keyMarkers(table: CatalogueTable): Map<string, string[]> {
     markers.set(column, list)
   }
   for (const constraint of table.constraints) {
-    const uniqueExclusion = constraint.type === 'x' && /^EXCLUDE USING \w+ \(.* WITH =\)/.test(constraint.definition) &&
+    const uniqueExclusion =
+      constraint.type === 'x' &&
+      /^EXCLUDE USING \w+ \(.* WITH =\)/.test(constraint.definition) &&
       [...constraint.definition.matchAll(/ WITH (\S+?)[,)]/g)].every((operator) => operator[1] === '=')
     const marker =
-      constraint.type === 'p' ? 'PK' : constraint.type === 'f' ? 'FK' : constraint.type === 'u' || constraint.type === 't' || uniqueExclusion ? 'UK' : undefined
+      constraint.type === 'p'
+        ? 'PK'
+        : constraint.type === 'f'
+          ? 'FK'
+          : constraint.type === 'u' || constraint.type === 't' || uniqueExclusion
+            ? 'UK'
+            : undefined
     for (const column of marker === undefined ? [] : constraint.columns) {
       mark(column, marker!)
     }
@@ -291,9 +298,7 @@ export function renderSchemaMarkdown(catalogue: Catalogue): string {
   if (catalogue.functions.length > 0) {
     out.push(
       '## Functions',
-      catalogue.functions
-        .map((fn) => `- ${code(`${fn.name}()`)}: ${fn.comment === null ? '_no comment_' : prose(fn.comment)}`)
-        .join('\n'),
+      catalogue.functions.map((fn) => `- ${code(`${fn.name}()`)}: ${fn.comment === null ? '_no comment_' : prose(fn.comment)}`).join('\n'),
     )
   }
   return `${out.join('\n\n')}\n`
@@ -305,6 +310,11 @@ export async function renderSchemaDocs(db: Kysely<any>): Promise<string> {
 }
 
 const invokedPath = process.argv[1]
-if (invokedPath !== undefined && import.meta.url === pathToFileURL(await fs.realpath(invokedPath).catch(() => path.resolve(invokedPath))).href) {
-  process.exit(await runGenerator({ file: SCHEMA_DOCS_FILE, script: 'docs', what: 'text', render: renderSchemaDocs }, process.argv.slice(2)))
+if (
+  invokedPath !== undefined &&
+  import.meta.url === pathToFileURL(await fs.realpath(invokedPath).catch(() => path.resolve(invokedPath))).href
+) {
+  process.exit(
+    await runGenerator({ file: SCHEMA_DOCS_FILE, script: 'docs', what: 'text', render: renderSchemaDocs }, process.argv.slice(2)),
+  )
 }

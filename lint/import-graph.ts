@@ -98,7 +98,10 @@ export async function checkImports(root: string): Promise<ImportReport> {
     const text = await fs.readFile(file, 'utf8')
     const targets = [...text.matchAll(SPECIFIER)].map((match) => resolve(file, (match[1] ?? match[2] ?? match[3])!))
     imports += targets.length
-    graph.set(file, targets.filter((target) => target.startsWith(src + path.sep)))
+    graph.set(
+      file,
+      targets.filter((target) => target.startsWith(src + path.sep)),
+    )
     for (const target of targets) {
       if (path.isAbsolute(target) && !target.startsWith(src + path.sep)) {
         problems.push(`${relative(file)} imports ${relative(target)}, outside src/: move what it needs into src/`)
@@ -114,5 +117,10 @@ export async function checkImports(root: string): Promise<ImportReport> {
     }
   }
   const found = cycles(graph).map((cycle) => cycle.map(relative))
-  return { files: files.length, imports, cycles: found, problems: [...problems, ...found.map((cycle) => `import cycle: ${cycle.join(' <-> ')}`)] }
+  return {
+    files: files.length,
+    imports,
+    cycles: found,
+    problems: [...problems, ...found.map((cycle) => `import cycle: ${cycle.join(' <-> ')}`)],
+  }
 }

@@ -42,12 +42,7 @@ const rotateRefreshToken = (db: Kysely<Database>, token: string) =>
 
 /** Revokes every live session, or every live refresh token, of a user. */
 const revokeAll = (db: Kysely<Database>, table: 'user_sessions' | 'refresh_tokens', userId: UserId) =>
-  db
-    .updateTable(table)
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .returning('id')
+  db.updateTable(table).set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).returning('id')
 
 const usablePasswordReset = (db: Kysely<Database>, token: string) =>
   db
@@ -87,9 +82,7 @@ const isAllowed = (db: Kysely<Database>, userId: UserId, resource: string, actio
           .where('user_roles.user_id', '=', userId)
           .where('permissions.resource', '=', resource)
           .where('permissions.action', '=', action)
-          .where((inner) =>
-            inner.or([inner('user_roles.expires_at', 'is', null), inner('user_roles.expires_at', '>', now)]),
-          ),
+          .where((inner) => inner.or([inner('user_roles.expires_at', 'is', null), inner('user_roles.expires_at', '>', now)])),
       )
       .as('allowed'),
   )

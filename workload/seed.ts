@@ -54,8 +54,7 @@ function ids<T extends SeededTable, K extends string>(table: T, numbers: Record<
 }
 
 /** The SQL for the id of row `n` (an SQL expression) of `table`. */
-const uid = (table: SeededTable, n: string): string =>
-  `('${idPrefix(table)}-0000-7000-8000-' || lpad((${n})::text, 12, '0'))::uuid`
+const uid = (table: SeededTable, n: string): string => `('${idPrefix(table)}-0000-7000-8000-' || lpad((${n})::text, 12, '0'))::uuid`
 
 const BASE_MS = Date.UTC(2025, 0, 1)
 const BASE = `timestamptz '2025-01-01 00:00:00+00'`
@@ -103,9 +102,10 @@ export const knownTracks = {
 
 export type KnownTrackName = keyof typeof knownTracks
 
-export const track = Object.fromEntries(
-  Object.entries(knownTracks).map(([name, { n }]) => [name, seedId('tracks', n)]),
-) as Record<KnownTrackName, Id<'tracks'>>
+export const track = Object.fromEntries(Object.entries(knownTracks).map(([name, { n }]) => [name, seedId('tracks', n)])) as Record<
+  KnownTrackName,
+  Id<'tracks'>
+>
 
 export const trackCreatedAt = (name: KnownTrackName): Date => at(knownTracks[name].minute)
 

@@ -32,14 +32,11 @@ const publicTracks = (db: Kysely<Database>, after?: Cursor) => {
     .where('visibility', '=', 'public')
     .where('deleted_at', 'is', null)
   const page =
-    after === undefined
-      ? visible
-      : visible.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.created_at, after.id)))
+    after === undefined ? visible : visible.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.created_at, after.id)))
   return page.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(PAGE_SIZE)
 }
 
-const publicRows = (...names: KnownTrackName[]) =>
-  names.map((name) => ({ ...trackRow(name), created_at: trackCreatedAt(name) }))
+const publicRows = (...names: KnownTrackName[]) => names.map((name) => ({ ...trackRow(name), created_at: trackCreatedAt(name) }))
 
 /** Entry k of Ada's listening history as the query returns it. */
 const historyRow = (k: number) => {
@@ -52,9 +49,7 @@ const historyRow = (k: number) => {
 
 const hasLiked = (db: Kysely<Database>, userId: UserId, trackId: TrackId) =>
   db.selectNoFrom((eb) =>
-    eb
-      .exists(eb.selectFrom('track_likes').select('id').where('user_id', '=', userId).where('track_id', '=', trackId))
-      .as('liked'),
+    eb.exists(eb.selectFrom('track_likes').select('id').where('user_id', '=', userId).where('track_id', '=', trackId)).as('liked'),
   )
 
 /** The transcoding worker's dequeue: the most urgent due job, skipping those other workers hold. */

@@ -70,7 +70,9 @@ function specCoverageNotes(catalogue: Catalogue): string[] {
   return [
     ...(missing.length === 0
       ? []
-      : [`${count(missing.length, 'table')} of SCHEMA-V1.md ${missing.length === 1 ? 'is' : 'are'} not in schema ${catalogue.schema}: ${missing.join(', ')}`]),
+      : [
+          `${count(missing.length, 'table')} of SCHEMA-V1.md ${missing.length === 1 ? 'is' : 'are'} not in schema ${catalogue.schema}: ${missing.join(', ')}`,
+        ]),
     ...(others.length === 0
       ? []
       : [

@@ -21,7 +21,13 @@ export function findViolations(catalogue: Catalogue): Finding[] {
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  const key = (finding: Finding): string[] => [finding.rule, finding.table ?? '', finding.column ?? '', finding.constraint ?? '', finding.message]
+  const key = (finding: Finding): string[] => [
+    finding.rule,
+    finding.table ?? '',
+    finding.column ?? '',
+    finding.constraint ?? '',
+    finding.message,
+  ]
   const [left, right] = [key(a), key(b)]
   for (let position = 0; position < left.length; position++) {
     if (left[position] !== right[position]) {

@@ -56,16 +56,14 @@ export function totalLine(report: AuditReport): string {
 
 function reportJson(report: AuditReport): object {
   return {
-    findings: report.findings.map(
-      ({ rule, table, column, constraint, message, fix }): FindingJson => ({
-        rule,
-        table,
-        column: column ?? null,
-        constraint: constraint ?? null,
-        message,
-        fix,
-      }),
-    ),
+    findings: report.findings.map(({ rule, table, column, constraint, message, fix }): FindingJson => ({
+      rule,
+      table,
+      column: column ?? null,
+      constraint: constraint ?? null,
+      message,
+      fix,
+    })),
     primaryKeys: report.primaryKeys,
     notes: report.notes,
     summary: report.summary,
@@ -111,7 +109,7 @@ function formatMarkdown(report: AuditReport): string {
   }
   lines.push('## Primary keys', '')
   if (report.primaryKeys.length === 0) {
-    lines.push('Every primary key is already V1\'s.', '')
+    lines.push("Every primary key is already V1's.", '')
   } else {
     lines.push('| Domain | Table | Current PK | Target V1 PK |', '| :--- | :--- | :--- | :--- |')
     for (const [domain, table, currentPk, targetPk] of report.primaryKeys.map(cells)) {

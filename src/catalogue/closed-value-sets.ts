@@ -11,7 +11,10 @@ export function closedValueSets(catalogue: Catalogue, table: string): Map<string
   for (const constraint of catalogue.constraints) {
     const match = constraint.table === table && constraint.type === 'c' ? CLOSED_SET_CHECK.exec(constraint.definition) : null
     if (match !== null) {
-      sets.set(match[1]!, [...match[2]!.matchAll(/'((?:[^']|'')*)'::text/g)].map((value) => value[1]!.replaceAll("''", "'")))
+      sets.set(
+        match[1]!,
+        [...match[2]!.matchAll(/'((?:[^']|'')*)'::text/g)].map((value) => value[1]!.replaceAll("''", "'")),
+      )
     }
   }
   return sets

@@ -64,7 +64,7 @@ export function parentsFirst(graph: ForeignKeyGraph, follows: (key: ForeignKey) 
   const placed = new Set<string>()
   const ready = (table: string): boolean =>
     graph.heldBy(table).every((key) => !follows(key) || (key.referencedSchema === graph.schema && placed.has(key.references)))
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false
     for (const table of graph.tables) {
       if (!placed.has(table) && ready(table)) {

@@ -154,12 +154,7 @@ export const specClosedValueSets = {
 } as const satisfies Record<string, readonly string[]>
 
 /** The tables that hold tokens (rule V1-10). */
-export const specTokenTables: readonly string[] = [
-  'user_sessions',
-  'refresh_tokens',
-  'password_reset_tokens',
-  'email_verification_tokens',
-]
+export const specTokenTables: readonly string[] = ['user_sessions', 'refresh_tokens', 'password_reset_tokens', 'email_verification_tokens']
 
 /**
  * Columns that name a row of another table without a foreign key, on purpose:
@@ -213,7 +208,12 @@ export const specSecretChecks: readonly SpecCheck[] = [
   ...specTokenTables.map((table) =>
     patternCheck(table, 'token_hash', '^[0-9a-f]{64}$', 'token_hash is a SHA-256 as 64 lower-case hex digits, never a token in clear'),
   ),
-  patternCheck('users', 'password_hash', PASSWORD_HASH_PATTERN, 'password_hash is the string of a password-hashing function (argon2, scrypt, PBKDF2, bcrypt)'),
+  patternCheck(
+    'users',
+    'password_hash',
+    PASSWORD_HASH_PATTERN,
+    'password_hash is the string of a password-hashing function (argon2, scrypt, PBKDF2, bcrypt)',
+  ),
 ]
 
 /** The states of a transcode job, each with the columns that go with it (rule V1-12). */
@@ -267,14 +267,14 @@ export const specUniqueWorkKeys: readonly SpecUniqueKey[] = [
     table: 'hls_streams',
     name: 'hls_streams_track_id_track_version_id_bitrate_kbps_codec_key',
     columns: ['track_id', 'track_version_id', 'bitrate_kbps', 'codec'],
-    ensures: 'a track has one rendition per version, bitrate and codec, the target of the transcoder\'s ON CONFLICT',
+    ensures: "a track has one rendition per version, bitrate and codec, the target of the transcoder's ON CONFLICT",
   },
   {
     table: 'hls_transcode_queue',
     name: 'hls_transcode_queue_track_id_track_version_id_bitrate_kbps_key',
     columns: ['track_id', 'track_version_id', 'bitrate_kbps'],
     where: "(status = ANY (ARRAY['queued'::text, 'running'::text]))",
-    ensures: 'a rendition has one queued or running job, the target of an enqueue\'s ON CONFLICT',
+    ensures: "a rendition has one queued or running job, the target of an enqueue's ON CONFLICT",
   },
 ]
 
@@ -304,7 +304,7 @@ export const specLifecycleTriggers: readonly SpecTrigger[] = [
     migration: '009_data_lifecycle',
     timing: 'BEFORE',
     event: 'DELETE',
-    does: 'clears the erased user\'s plays and audit entries of personal data',
+    does: "clears the erased user's plays and audit entries of personal data",
   },
   {
     table: 'users',

@@ -26,10 +26,7 @@ export interface ConstraintViolation<Name extends ConstraintName = ConstraintNam
  *   throw error
  * }
  */
-export function isConstraintViolation<Name extends ConstraintName>(
-  error: unknown,
-  name?: Name,
-): error is ConstraintViolation<Name> {
+export function isConstraintViolation<Name extends ConstraintName>(error: unknown, name?: Name): error is ConstraintViolation<Name> {
   if (!(error instanceof Error)) {
     return false
   }

@@ -18,7 +18,9 @@ export function parseDatabaseUrl(url: string): URL {
   try {
     parsed = new URL(url)
   } catch {
-    throw new DatabaseUrlError('the database URL is not a valid URL; expected postgres://host:port/database, with an optional user and password before the host')
+    throw new DatabaseUrlError(
+      'the database URL is not a valid URL; expected postgres://host:port/database, with an optional user and password before the host',
+    )
   }
   if (parsed.pathname.length <= 1) {
     throw new DatabaseUrlError(`the database URL ${redactDatabaseUrl(url)} names no database; add /<database> after the host`)

@@ -99,8 +99,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       ...(options.ephemeral ? ['--no-sync'] : []),
     ],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
       ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off'] : []),
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
@@ -266,7 +268,10 @@ function serverUrl({ user, password }: Credentials, port: number): string {
 }
 
 function lastProblem(log: readonly string[], error: unknown): string {
-  const lines = log.join('').split('\n').map((line) => line.trim())
+  const lines = log
+    .join('')
+    .split('\n')
+    .map((line) => line.trim())
   const problem = lines.findLast((line) => /\b(FATAL|ERROR|PANIC)\b|error while loading|cannot/i.test(line))
   return problem ?? (error instanceof Error ? error.message.split('\n')[0]! : 'the server exited during start-up')
 }

@@ -39,10 +39,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('users_pkey', ['id'])
     // A key-derivation function's own string (PHC format, or bcrypt's modular crypt format): never a
     // password, nor a fast hash of one.
-    .addCheckConstraint(
-      'users_password_hash_check',
-      sql`password_hash ~ ${sql.lit(PASSWORD_HASH)}`,
-    )
+    .addCheckConstraint('users_password_hash_check', sql`password_hash ~ ${sql.lit(PASSWORD_HASH)}`)
     .execute()
   await db.schema
     .createIndex('users_username_key')
@@ -102,18 +99,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('role_permissions_pkey', ['id'])
     .addUniqueConstraint('role_permissions_role_id_permission_id_key', ['role_id', 'permission_id'])
-    .addForeignKeyConstraint('role_permissions_role_id_fkey', ['role_id'], 'roles', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('role_permissions_role_id_fkey', ['role_id'], 'roles', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint('role_permissions_permission_id_fkey', ['permission_id'], 'permissions', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
     .execute()
-  await db.schema
-    .createIndex('role_permissions_permission_id_idx')
-    .on('role_permissions')
-    .column('permission_id')
-    .execute()
+  await db.schema.createIndex('role_permissions_permission_id_idx').on('role_permissions').column('permission_id').execute()
 
   await db.schema
     .createTable('user_roles')
@@ -127,9 +118,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('user_roles_user_id_role_id_key', ['user_id', 'role_id'])
     .addForeignKeyConstraint('user_roles_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint('user_roles_role_id_fkey', ['role_id'], 'roles', ['id'], (fk) => fk.onDelete('restrict'))
-    .addForeignKeyConstraint('user_roles_granted_by_fkey', ['granted_by'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
+    .addForeignKeyConstraint('user_roles_granted_by_fkey', ['granted_by'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .execute()
   await db.schema.createIndex('user_roles_role_id_idx').on('user_roles').column('role_id').execute()
   await db.schema.createIndex('user_roles_granted_by_idx').on('user_roles').column('granted_by').execute()

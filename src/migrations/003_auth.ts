@@ -29,16 +29,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     // The target of refresh_tokens_session_id_user_id_fkey.
     .addUniqueConstraint('user_sessions_id_user_id_key', ['id', 'user_id'])
     .addCheckConstraint('user_sessions_token_hash_check', sql`token_hash ~ ${TOKEN_HASH}`)
-    .addForeignKeyConstraint('user_sessions_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('user_sessions_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .execute()
   // A user's sessions, newest first.
-  await db.schema
-    .createIndex('user_sessions_user_id_created_at_idx')
-    .on('user_sessions')
-    .columns(['user_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('user_sessions_user_id_created_at_idx').on('user_sessions').columns(['user_id', 'created_at desc']).execute()
   await db.schema.createIndex('user_sessions_expires_at_idx').on('user_sessions').column('expires_at').execute()
   await sql`
     CREATE TRIGGER user_sessions_set_updated_at BEFORE UPDATE ON user_sessions
@@ -58,9 +52,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('refresh_tokens_pkey', ['id'])
     .addUniqueConstraint('refresh_tokens_token_hash_key', ['token_hash'])
     .addCheckConstraint('refresh_tokens_token_hash_check', sql`token_hash ~ ${TOKEN_HASH}`)
-    .addForeignKeyConstraint('refresh_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('refresh_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     // A token's session is one of the token's user's sessions.
     .addForeignKeyConstraint(
       'refresh_tokens_session_id_user_id_fkey',
@@ -71,11 +63,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .execute()
   await db.schema.createIndex('refresh_tokens_user_id_idx').on('refresh_tokens').column('user_id').execute()
-  await db.schema
-    .createIndex('refresh_tokens_session_id_user_id_idx')
-    .on('refresh_tokens')
-    .columns(['session_id', 'user_id'])
-    .execute()
+  await db.schema.createIndex('refresh_tokens_session_id_user_id_idx').on('refresh_tokens').columns(['session_id', 'user_id']).execute()
   await db.schema.createIndex('refresh_tokens_expires_at_idx').on('refresh_tokens').column('expires_at').execute()
   await sql`
     CREATE TRIGGER refresh_tokens_set_updated_at BEFORE UPDATE ON refresh_tokens
@@ -94,15 +82,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('password_reset_tokens_pkey', ['id'])
     .addUniqueConstraint('password_reset_tokens_token_hash_key', ['token_hash'])
     .addCheckConstraint('password_reset_tokens_token_hash_check', sql`token_hash ~ ${TOKEN_HASH}`)
-    .addForeignKeyConstraint('password_reset_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('password_reset_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .execute()
-  await db.schema
-    .createIndex('password_reset_tokens_user_id_idx')
-    .on('password_reset_tokens')
-    .column('user_id')
-    .execute()
+  await db.schema.createIndex('password_reset_tokens_user_id_idx').on('password_reset_tokens').column('user_id').execute()
   await db.schema.createIndex('password_reset_tokens_expires_at_idx').on('password_reset_tokens').column('expires_at').execute()
   await sql`
     CREATE TRIGGER password_reset_tokens_set_updated_at BEFORE UPDATE ON password_reset_tokens
@@ -122,15 +104,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('email_verification_tokens_pkey', ['id'])
     .addUniqueConstraint('email_verification_tokens_token_hash_key', ['token_hash'])
     .addCheckConstraint('email_verification_tokens_token_hash_check', sql`token_hash ~ ${TOKEN_HASH}`)
-    .addForeignKeyConstraint('email_verification_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('email_verification_tokens_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .execute()
-  await db.schema
-    .createIndex('email_verification_tokens_user_id_idx')
-    .on('email_verification_tokens')
-    .column('user_id')
-    .execute()
+  await db.schema.createIndex('email_verification_tokens_user_id_idx').on('email_verification_tokens').column('user_id').execute()
   await db.schema.createIndex('email_verification_tokens_expires_at_idx').on('email_verification_tokens').column('expires_at').execute()
   await sql`
     CREATE TRIGGER email_verification_tokens_set_updated_at BEFORE UPDATE ON email_verification_tokens

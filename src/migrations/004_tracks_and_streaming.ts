@@ -45,11 +45,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('tracks_status_check', sql`status IN ('uploaded', 'processing', 'ready', 'failed')`)
     .execute()
   // A user's own tracks, newest first.
-  await db.schema
-    .createIndex('tracks_user_id_created_at_idx')
-    .on('tracks')
-    .columns(['user_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('tracks_user_id_created_at_idx').on('tracks').columns(['user_id', 'created_at desc']).execute()
   // The public catalogue, newest first, with `id` as the keyset tie-breaker.
   await db.schema
     .createIndex('tracks_created_at_id_idx')
@@ -78,12 +74,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('track_versions_pkey', ['id'])
     // The target of the (track_version_id, track_id) foreign keys: a rendition or a job of a version is of its track.
     .addUniqueConstraint('track_versions_id_track_id_key', ['id', 'track_id'])
-    .addForeignKeyConstraint('track_versions_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('track_versions_created_by_fkey', ['created_by'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
+    .addForeignKeyConstraint('track_versions_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('track_versions_created_by_fkey', ['created_by'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('track_versions_version_number_check', sql`version_number > 0`)
     .addCheckConstraint('track_versions_file_size_bytes_check', sql`file_size_bytes >= 0`)
     .addCheckConstraint('track_versions_duration_ms_check', sql`duration_ms >= 0`)
@@ -122,9 +114,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('hls_streams_pkey', ['id'])
-    .addForeignKeyConstraint('hls_streams_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('hls_streams_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint(
       'hls_streams_track_version_id_track_id_fkey',
       ['track_version_id', 'track_id'],
@@ -177,9 +167,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('hls_transcode_queue_pkey', ['id'])
-    .addForeignKeyConstraint('hls_transcode_queue_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('hls_transcode_queue_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint(
       'hls_transcode_queue_track_version_id_track_id_fkey',
       ['track_version_id', 'track_id'],
@@ -188,10 +176,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       (fk) => fk.onDelete('cascade'),
     )
     .addCheckConstraint('hls_transcode_queue_bitrate_kbps_check', sql`bitrate_kbps > 0`)
-    .addCheckConstraint(
-      'hls_transcode_queue_status_check',
-      sql`status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')`,
-    )
+    .addCheckConstraint('hls_transcode_queue_status_check', sql`status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')`)
     .addCheckConstraint('hls_transcode_queue_attempts_check', sql`attempts >= 0`)
     .addCheckConstraint('hls_transcode_queue_max_attempts_check', sql`max_attempts > 0`)
     // Each state with the columns that go with it: a queued job has an attempt left and is held by no
@@ -236,11 +221,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .column('locked_at')
     .where(sql.ref('status'), '=', 'running')
     .execute()
-  await db.schema
-    .createIndex('hls_transcode_queue_track_id_idx')
-    .on('hls_transcode_queue')
-    .column('track_id')
-    .execute()
+  await db.schema.createIndex('hls_transcode_queue_track_id_idx').on('hls_transcode_queue').column('track_id').execute()
   await db.schema
     .createIndex('hls_transcode_queue_track_version_id_track_id_idx')
     .on('hls_transcode_queue')
@@ -265,24 +246,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('track_plays_pkey', ['id'])
     // The target of playback_analytics_track_play_id_track_id_fkey.
     .addUniqueConstraint('track_plays_id_track_id_key', ['id', 'track_id'])
-    .addForeignKeyConstraint('track_plays_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('track_plays_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
-    .addCheckConstraint(
-      'track_plays_source_check',
-      sql`source IN ('direct', 'search', 'playlist', 'profile', 'feed', 'embed')`,
-    )
+    .addForeignKeyConstraint('track_plays_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('track_plays_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('set null'))
+    .addCheckConstraint('track_plays_source_check', sql`source IN ('direct', 'search', 'playlist', 'profile', 'feed', 'embed')`)
     .addCheckConstraint('track_plays_duration_played_ms_check', sql`duration_played_ms >= 0`)
     .execute()
   // Recent plays of a track.
-  await db.schema
-    .createIndex('track_plays_track_id_created_at_idx')
-    .on('track_plays')
-    .columns(['track_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('track_plays_track_id_created_at_idx').on('track_plays').columns(['track_id', 'created_at desc']).execute()
   await db.schema.createIndex('track_plays_user_id_idx').on('track_plays').column('user_id').execute()
   await db.schema.createIndex('track_plays_playlist_id_idx').on('track_plays').column('playlist_id').execute()
 
@@ -309,12 +279,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       ['id', 'track_id'],
       (fk) => fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('playback_analytics_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('playback_analytics_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
+    .addForeignKeyConstraint('playback_analytics_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('playback_analytics_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('playback_analytics_startup_time_ms_check', sql`startup_time_ms >= 0`)
     .addCheckConstraint('playback_analytics_rebuffer_count_check', sql`rebuffer_count >= 0`)
     .addCheckConstraint('playback_analytics_rebuffer_duration_ms_check', sql`rebuffer_duration_ms >= 0`)
@@ -347,35 +313,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('buffer_level_ms', 'integer')
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('bitrate_adaptation_logs_pkey', ['id'])
-    .addForeignKeyConstraint(
-      'bitrate_adaptation_logs_track_play_id_fkey',
-      ['track_play_id'],
-      'track_plays',
-      ['id'],
-      (fk) => fk.onDelete('cascade'),
+    .addForeignKeyConstraint('bitrate_adaptation_logs_track_play_id_fkey', ['track_play_id'], 'track_plays', ['id'], (fk) =>
+      fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint(
-      'bitrate_adaptation_logs_hls_stream_id_fkey',
-      ['hls_stream_id'],
-      'hls_streams',
-      ['id'],
-      (fk) => fk.onDelete('set null'),
+    .addForeignKeyConstraint('bitrate_adaptation_logs_hls_stream_id_fkey', ['hls_stream_id'], 'hls_streams', ['id'], (fk) =>
+      fk.onDelete('set null'),
     )
     .addCheckConstraint('bitrate_adaptation_logs_from_bitrate_kbps_check', sql`from_bitrate_kbps > 0`)
     .addCheckConstraint('bitrate_adaptation_logs_to_bitrate_kbps_check', sql`to_bitrate_kbps > 0`)
     .addCheckConstraint('bitrate_adaptation_logs_playback_position_ms_check', sql`playback_position_ms >= 0`)
     .addCheckConstraint('bitrate_adaptation_logs_buffer_level_ms_check', sql`buffer_level_ms >= 0`)
     .execute()
-  await db.schema
-    .createIndex('bitrate_adaptation_logs_track_play_id_idx')
-    .on('bitrate_adaptation_logs')
-    .column('track_play_id')
-    .execute()
-  await db.schema
-    .createIndex('bitrate_adaptation_logs_hls_stream_id_idx')
-    .on('bitrate_adaptation_logs')
-    .column('hls_stream_id')
-    .execute()
+  await db.schema.createIndex('bitrate_adaptation_logs_track_play_id_idx').on('bitrate_adaptation_logs').column('track_play_id').execute()
+  await db.schema.createIndex('bitrate_adaptation_logs_hls_stream_id_idx').on('bitrate_adaptation_logs').column('hls_stream_id').execute()
 
   await db.schema
     .createTable('track_history')
@@ -385,20 +335,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('progress_ms', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_history_pkey', ['id'])
-    .addForeignKeyConstraint('track_history_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('track_history_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('track_history_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('track_history_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('track_history_progress_ms_check', sql`progress_ms >= 0`)
     .execute()
   // A user's listening history, most recent first.
-  await db.schema
-    .createIndex('track_history_user_id_created_at_idx')
-    .on('track_history')
-    .columns(['user_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('track_history_user_id_created_at_idx').on('track_history').columns(['user_id', 'created_at desc']).execute()
   await db.schema.createIndex('track_history_track_id_idx').on('track_history').column('track_id').execute()
 
   await db.schema
@@ -410,9 +352,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('track_likes_pkey', ['id'])
     .addUniqueConstraint('track_likes_user_id_track_id_key', ['user_id', 'track_id'])
     .addForeignKeyConstraint('track_likes_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
-    .addForeignKeyConstraint('track_likes_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('track_likes_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .execute()
   // A track's like count, as an index-only scan.
   await db.schema.createIndex('track_likes_track_id_idx').on('track_likes').column('track_id').execute()
@@ -425,12 +365,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('channel', 'text', (col) => col.notNull())
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_shares_pkey', ['id'])
-    .addForeignKeyConstraint('track_shares_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('track_shares_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('track_shares_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('track_shares_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('track_shares_channel_check', sql`channel IN ('link', 'embed', 'social', 'message')`)
     .execute()
   await db.schema.createIndex('track_shares_track_id_idx').on('track_shares').column('track_id').execute()
@@ -450,12 +386,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('track_comments_pkey', ['id'])
     // The target of track_comments_parent_id_track_id_fkey.
     .addUniqueConstraint('track_comments_id_track_id_key', ['id', 'track_id'])
-    .addForeignKeyConstraint('track_comments_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('track_comments_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('track_comments_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('track_comments_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('track_comments_body_check', sql`char_length(body) BETWEEN 1 AND 5000`)
     .addCheckConstraint('track_comments_position_ms_check', sql`position_ms >= 0`)
     .execute()
@@ -466,17 +398,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     ALTER TABLE track_comments ADD CONSTRAINT track_comments_parent_id_track_id_fkey
     FOREIGN KEY (parent_id, track_id) REFERENCES track_comments (id, track_id) ON DELETE SET NULL (parent_id)
   `.execute(db)
-  await db.schema
-    .createIndex('track_comments_track_id_created_at_idx')
-    .on('track_comments')
-    .columns(['track_id', 'created_at'])
-    .execute()
+  await db.schema.createIndex('track_comments_track_id_created_at_idx').on('track_comments').columns(['track_id', 'created_at']).execute()
   await db.schema.createIndex('track_comments_user_id_idx').on('track_comments').column('user_id').execute()
-  await db.schema
-    .createIndex('track_comments_parent_id_track_id_idx')
-    .on('track_comments')
-    .columns(['parent_id', 'track_id'])
-    .execute()
+  await db.schema.createIndex('track_comments_parent_id_track_id_idx').on('track_comments').columns(['parent_id', 'track_id']).execute()
   await sql`
     CREATE TRIGGER track_comments_set_updated_at BEFORE UPDATE ON track_comments
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()

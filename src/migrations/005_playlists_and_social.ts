@@ -36,11 +36,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('playlists_visibility_check', sql`visibility IN ('public', 'unlisted', 'private')`)
     .execute()
   // A user's playlists, newest first.
-  await db.schema
-    .createIndex('playlists_user_id_created_at_idx')
-    .on('playlists')
-    .columns(['user_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('playlists_user_id_created_at_idx').on('playlists').columns(['user_id', 'created_at desc']).execute()
   await sql`
     CREATE TRIGGER playlists_set_updated_at BEFORE UPDATE ON playlists
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
@@ -63,15 +59,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addColumn('deleted_at', 'timestamptz(3)')
     .addPrimaryKeyConstraint('playlist_tracks_pkey', ['id'])
-    .addForeignKeyConstraint('playlist_tracks_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('playlist_tracks_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('playlist_tracks_added_by_fkey', ['added_by'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
+    .addForeignKeyConstraint('playlist_tracks_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('playlist_tracks_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('playlist_tracks_added_by_fkey', ['added_by'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('playlist_tracks_position_check', sql`position >= 0`)
     .execute()
   // A playlist's live entries in order; also what the position check looks up.
@@ -185,12 +175,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addForeignKeyConstraint('playlist_collaborators_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('playlist_collaborators_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('playlist_collaborators_invited_by_fkey', ['invited_by'], 'users', ['id'], (fk) =>
-      fk.onDelete('set null'),
-    )
+    .addForeignKeyConstraint('playlist_collaborators_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('playlist_collaborators_invited_by_fkey', ['invited_by'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('playlist_collaborators_role_check', sql`role IN ('viewer', 'editor')`)
     .execute()
   await db.schema
@@ -200,22 +186,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .columns(['playlist_id', 'user_id'])
     .where(sql.ref('deleted_at'), 'is', null)
     .execute()
-  await db.schema
-    .createIndex('playlist_collaborators_playlist_id_idx')
-    .on('playlist_collaborators')
-    .column('playlist_id')
-    .execute()
+  await db.schema.createIndex('playlist_collaborators_playlist_id_idx').on('playlist_collaborators').column('playlist_id').execute()
   // The playlists a user collaborates on.
-  await db.schema
-    .createIndex('playlist_collaborators_user_id_idx')
-    .on('playlist_collaborators')
-    .column('user_id')
-    .execute()
-  await db.schema
-    .createIndex('playlist_collaborators_invited_by_idx')
-    .on('playlist_collaborators')
-    .column('invited_by')
-    .execute()
+  await db.schema.createIndex('playlist_collaborators_user_id_idx').on('playlist_collaborators').column('user_id').execute()
+  await db.schema.createIndex('playlist_collaborators_invited_by_idx').on('playlist_collaborators').column('invited_by').execute()
   await sql`
     CREATE TRIGGER playlist_collaborators_set_updated_at BEFORE UPDATE ON playlist_collaborators
     FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION set_updated_at()
@@ -229,12 +203,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('playlist_follows_pkey', ['id'])
     .addUniqueConstraint('playlist_follows_playlist_id_user_id_key', ['playlist_id', 'user_id'])
-    .addForeignKeyConstraint('playlist_follows_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
-    .addForeignKeyConstraint('playlist_follows_user_id_fkey', ['user_id'], 'users', ['id'], (fk) =>
-      fk.onDelete('cascade'),
-    )
+    .addForeignKeyConstraint('playlist_follows_playlist_id_fkey', ['playlist_id'], 'playlists', ['id'], (fk) => fk.onDelete('cascade'))
+    .addForeignKeyConstraint('playlist_follows_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .execute()
   await db.schema.createIndex('playlist_follows_user_id_idx').on('playlist_follows').column('user_id').execute()
 }

@@ -22,11 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('audit_logs_metadata_check', sql`jsonb_typeof(metadata) = 'object'`)
     .execute()
   // The audit trail of a user, and of a resource, newest first.
-  await db.schema
-    .createIndex('audit_logs_actor_id_created_at_idx')
-    .on('audit_logs')
-    .columns(['actor_id', 'created_at desc'])
-    .execute()
+  await db.schema.createIndex('audit_logs_actor_id_created_at_idx').on('audit_logs').columns(['actor_id', 'created_at desc']).execute()
   await db.schema
     .createIndex('audit_logs_resource_type_resource_id_created_at_idx')
     .on('audit_logs')

@@ -17,7 +17,7 @@ import { type Kysely, sql } from 'kysely'
 const comments: Readonly<Record<string, { readonly table: string; readonly columns: Readonly<Record<string, string>> }>> = {
   users: {
     table:
-      'A person\'s account, written by the auth service at sign-up and by profile edits. Soft-deleted day to day, which revokes the user\'s sessions and tokens; a hard DELETE is for erasure requests: it cascades to everything the user owns, forgets the user in others\' rows, and clears their plays and audit entries of personal data (009_data_lifecycle).',
+      "A person's account, written by the auth service at sign-up and by profile edits. Soft-deleted day to day, which revokes the user's sessions and tokens; a hard DELETE is for erasure requests: it cascades to everything the user owns, forgets the user in others' rows, and clears their plays and audit entries of personal data (009_data_lifecycle).",
     columns: {
       username:
         'Public handle. Unique case-insensitively among live users (users_username_key on lower(username)): look it up with lower(username) = lower($1) AND deleted_at IS NULL.',
@@ -29,7 +29,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
       email_verified_at: 'When the address in email was verified; NULL while it is unverified.',
       last_login_at: 'Time of the last successful log-in; NULL if the user never logged in.',
       deleted_at:
-        'Soft delete: when the account was closed; NULL for a live account. Closing revokes the account\'s sessions and refresh tokens and deletes its unused one-time tokens, in the same transaction. A closed account frees its username and email, whose uniqueness holds among live users only.',
+        "Soft delete: when the account was closed; NULL for a live account. Closing revokes the account's sessions and refresh tokens and deletes its unused one-time tokens, in the same transaction. A closed account frees its username and email, whose uniqueness holds among live users only.",
     },
   },
   roles: {
@@ -48,7 +48,8 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
     },
   },
   role_permissions: {
-    table: 'Link row: the role includes the permission. Inserted and deleted, never updated; deleting the role or the permission deletes it.',
+    table:
+      'Link row: the role includes the permission. Inserted and deleted, never updated; deleting the role or the permission deletes it.',
     columns: {},
   },
   user_roles: {
@@ -64,7 +65,8 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
     table:
       'One log-in session of a user on one device, written by the auth service at log-in and on activity. Valid while revoked_at IS NULL and expires_at is in the future; the raw session token never reaches the database.',
     columns: {
-      token_hash: 'SHA-256 of the session token as 64 lower-case hex digits (V1-10, checked); look the session up by hashing what the client sent. Unique.',
+      token_hash:
+        'SHA-256 of the session token as 64 lower-case hex digits (V1-10, checked); look the session up by hashing what the client sent. Unique.',
       last_activity_at: 'When the session was last used; set to the creation time, then bumped by the auth service.',
       expires_at: 'When the session ends, however active it is.',
       revoked_at: 'When the session was revoked (log-out, revoke all sessions); NULL while it is active.',
@@ -76,7 +78,8 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
     columns: {
       session_id:
         'The session the token was issued for, a session of the same user (refresh_tokens_session_id_user_id_fkey); deleting the session deletes its tokens (CASCADE). NULL for a token tied to no session.',
-      token_hash: 'SHA-256 of the refresh token as 64 lower-case hex digits (V1-10, checked); issue, look up, rotate and revoke by it. Unique.',
+      token_hash:
+        'SHA-256 of the refresh token as 64 lower-case hex digits (V1-10, checked); issue, look up, rotate and revoke by it. Unique.',
       expires_at: 'When the token stops being accepted.',
       revoked_at: 'When the token was revoked or rotated; NULL while it may still be used.',
     },
@@ -111,17 +114,18 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
         'Who may see the track: public (listed in the catalogue), unlisted (anyone with the link) or private (the owner only). Default private.',
       status:
         'Processing state: uploaded, processing (being transcoded), ready (playable) or failed. Set by the transcoding pipeline; default uploaded.',
-      deleted_at: 'Soft delete: when the owner deleted the track; NULL while it is live. Listeners\' queries filter on deleted_at IS NULL.',
+      deleted_at: "Soft delete: when the owner deleted the track; NULL while it is live. Listeners' queries filter on deleted_at IS NULL.",
     },
   },
   track_versions: {
     table:
       'One uploaded file of a track: uploading a new file adds a version with the next version_number. Soft-deletable; the uploader is forgotten (SET NULL) when that account is erased.',
     columns: {
-      version_number: '1, 2, 3... within the track (> 0); unique among the track\'s live versions (track_versions_track_id_version_number_key).',
-      storage_key: 'Object-storage key of this version\'s file, not a URL.',
-      file_size_bytes: 'Size of this version\'s file in bytes (>= 0). A bigint: pg returns it to JavaScript as a string.',
-      duration_ms: 'Length of this version\'s audio in milliseconds (>= 0); NULL while unknown.',
+      version_number:
+        "1, 2, 3... within the track (> 0); unique among the track's live versions (track_versions_track_id_version_number_key).",
+      storage_key: "Object-storage key of this version's file, not a URL.",
+      file_size_bytes: "Size of this version's file in bytes (>= 0). A bigint: pg returns it to JavaScript as a string.",
+      duration_ms: "Length of this version's audio in milliseconds (>= 0); NULL while unknown.",
       checksum_sha256: 'SHA-256 of the file as 64 lower-case hex digits (checked), to detect corruption and duplicate uploads.',
       created_by: 'Who uploaded this version; NULL once that account is erased (SET NULL).',
       deleted_at: 'Soft delete: when the version was deleted; NULL while it is live. A deleted version frees its version_number.',
@@ -129,13 +133,13 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   hls_streams: {
     table:
-      'One HLS rendition of a track (one bitrate and codec), written by the transcoding workers, unique per (track_id, track_version_id, bitrate_kbps, codec) with NULL versions equal: upsert with ON CONFLICT on those columns. A player lists a track\'s ready renditions to build its master playlist.',
+      "One HLS rendition of a track (one bitrate and codec), written by the transcoding workers, unique per (track_id, track_version_id, bitrate_kbps, codec) with NULL versions equal: upsert with ON CONFLICT on those columns. A player lists a track's ready renditions to build its master playlist.",
     columns: {
       track_version_id:
         'The version this rendition was transcoded from, a version of the same track (hls_streams_track_version_id_track_id_fkey), when known; deleting the version deletes its renditions (CASCADE).',
       bitrate_kbps: 'Bitrate of the rendition in kilobits per second (> 0).',
-      codec: 'Audio codec of the rendition\'s segments.',
-      manifest_key: 'Object-storage key of the rendition\'s media playlist (.m3u8), not a URL.',
+      codec: "Audio codec of the rendition's segments.",
+      manifest_key: "Object-storage key of the rendition's media playlist (.m3u8), not a URL.",
       segment_duration_ms: 'Target duration of a segment in milliseconds (> 0); NULL while unknown.',
       segment_count: 'Number of segments in the media playlist (>= 0); NULL while unknown.',
       status: 'pending (being produced), ready (playable) or failed; default pending. Serve only ready renditions.',
@@ -143,7 +147,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   hls_transcode_queue: {
     table:
-      'A transcoding job: produce one HLS rendition of a track. Workers take the next one with WHERE status = \'queued\' AND run_after <= CURRENT_TIMESTAMP ORDER BY priority DESC, run_after LIMIT 1 FOR UPDATE SKIP LOCKED, which hls_transcode_queue_priority_run_after_idx serves. One queued or running job per (track_id, track_version_id, bitrate_kbps): enqueue with ON CONFLICT (track_id, track_version_id, bitrate_kbps) WHERE status IN (\'queued\', \'running\') DO NOTHING.',
+      "A transcoding job: produce one HLS rendition of a track. Workers take the next one with WHERE status = 'queued' AND run_after <= CURRENT_TIMESTAMP ORDER BY priority DESC, run_after LIMIT 1 FOR UPDATE SKIP LOCKED, which hls_transcode_queue_priority_run_after_idx serves. One queued or running job per (track_id, track_version_id, bitrate_kbps): enqueue with ON CONFLICT (track_id, track_version_id, bitrate_kbps) WHERE status IN ('queued', 'running') DO NOTHING.",
     columns: {
       track_version_id:
         'The version to transcode, a version of the same track (hls_transcode_queue_track_version_id_track_id_fkey), when the job is for one version; deleting the version deletes its jobs (CASCADE).',
@@ -151,13 +155,12 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
       status:
         'queued (waiting, no locked_by, locked_at or finished_at), running (locked_by and locked_at set), succeeded, failed or cancelled (finished_at set); checked. Default queued. Only queued jobs are in the dequeue index.',
       priority: 'A higher priority runs first; default 0.',
-      attempts:
-        'How many times a worker has taken the job, 0 to max_attempts, and below max_attempts while queued (checked); default 0.',
+      attempts: 'How many times a worker has taken the job, 0 to max_attempts, and below max_attempts while queued (checked); default 0.',
       max_attempts: 'How many attempts the job gets (> 0) before it stays failed; default 3.',
       run_after: 'The job is not taken before this time; set it in the future to delay a job or back off a retry.',
       locked_by: 'Which worker holds the job; NULL while no worker does.',
       locked_at:
-        'When the worker in locked_by took the job; a running job locked long ago has lost its worker: reclaim with status = \'running\' AND locked_at < $1, which hls_transcode_queue_locked_at_idx serves.',
+        "When the worker in locked_by took the job; a running job locked long ago has lost its worker: reclaim with status = 'running' AND locked_at < $1, which hls_transcode_queue_locked_at_idx serves.",
       last_error: 'The error of the last failed attempt, for operators.',
       finished_at: 'When the job succeeded, failed for good or was cancelled; NULL while queued or running.',
     },
@@ -177,24 +180,25 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   playback_analytics: {
     table:
-      'Quality-of-experience metrics of one play (start-up time, stalls, bitrate, bytes), appended from the player\'s telemetry and never updated. Outlives the listener (user_id SET NULL) but not the play or the track (CASCADE).',
+      "Quality-of-experience metrics of one play (start-up time, stalls, bitrate, bytes), appended from the player's telemetry and never updated. Outlives the listener (user_id SET NULL) but not the play or the track (CASCADE).",
     columns: {
       track_play_id: 'The play these metrics are of; deleting the play deletes them (CASCADE).',
       track_id:
-        'The played track, copied from track_plays.track_id (denormalised) so that a track\'s analytics are read by playback_analytics_track_id_created_at_idx without a join, and checked to agree with it (playback_analytics_track_play_id_track_id_fkey).',
-      user_id: 'The listener, copied from track_plays.user_id (denormalised); NULL for an anonymous play, or once the account is erased (SET NULL).',
+        "The played track, copied from track_plays.track_id (denormalised) so that a track's analytics are read by playback_analytics_track_id_created_at_idx without a join, and checked to agree with it (playback_analytics_track_play_id_track_id_fkey).",
+      user_id:
+        'The listener, copied from track_plays.user_id (denormalised); NULL for an anonymous play, or once the account is erased (SET NULL).',
       startup_time_ms: 'Time from pressing play to the first audio, in milliseconds (>= 0).',
       rebuffer_count: 'How many times playback stalled to refill the buffer (>= 0); default 0.',
       rebuffer_duration_ms: 'Total time spent stalled, in milliseconds (>= 0); default 0.',
       average_bitrate_kbps: 'Average bitrate delivered during the play, in kilobits per second (> 0).',
       bytes_transferred: 'Bytes downloaded for the play (>= 0). A bigint: pg returns it to JavaScript as a string.',
       device_type: 'The kind of device, as the player reports it; free text, not a closed set.',
-      country_code: 'The listener\'s country as an upper-case ISO 3166-1 alpha-2 code, e.g. FR (checked).',
+      country_code: "The listener's country as an upper-case ISO 3166-1 alpha-2 code, e.g. FR (checked).",
     },
   },
   bitrate_adaptation_logs: {
     table:
-      'One adaptive-bitrate switch during a play: from which bitrate to which rendition, and why. Appended from the player\'s telemetry and never updated; deleted with its play (CASCADE).',
+      "One adaptive-bitrate switch during a play: from which bitrate to which rendition, and why. Appended from the player's telemetry and never updated; deleted with its play (CASCADE).",
     columns: {
       hls_stream_id: 'The rendition switched to; NULL when unknown, or once the rendition is deleted (SET NULL).',
       from_bitrate_kbps: 'Bitrate before the switch, in kilobits per second (> 0); NULL when there was none.',
@@ -213,7 +217,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   track_likes: {
     table:
-      'Link row: the user likes the track, unique per (user_id, track_id). Inserted on like and deleted on unlike, never updated; a track\'s like count is a count over track_likes_track_id_idx.',
+      "Link row: the user likes the track, unique per (user_id, track_id). Inserted on like and deleted on unlike, never updated; a track's like count is a count over track_likes_track_id_idx.",
     columns: {},
   },
   track_shares: {
@@ -237,7 +241,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   playlists: {
     table:
-      'A user\'s playlist, with its entries (playlist_tracks), collaborators and followers, which go with it (CASCADE). Soft-deletable; visibility decides who may see it.',
+      "A user's playlist, with its entries (playlist_tracks), collaborators and followers, which go with it (CASCADE). Soft-deletable; visibility decides who may see it.",
     columns: {
       user_id: 'The owner; deleting the user deletes the playlist (CASCADE).',
       visibility:
@@ -248,7 +252,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   playlist_tracks: {
     table:
-      'One entry of a playlist: a track at a position; a track may appear more than once. Adding, moving or removing entries sets the playlist\'s updated_at.',
+      "One entry of a playlist: a track at a position; a track may appear more than once. Adding, moving or removing entries sets the playlist's updated_at.",
     columns: {
       position:
         'Order of the entry in the playlist (>= 0, gaps allowed), unique among live entries, checked at commit (playlist_tracks_playlist_id_position_key, SQLSTATE 23505): a reorder may take any number of statements.',
@@ -258,7 +262,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   playlist_collaborators: {
     table:
-      'A user invited to work on someone else\'s playlist, as viewer or editor; unique per (playlist_id, user_id) among live rows. Soft-deleted when the collaboration ends, so the user may be invited again.',
+      "A user invited to work on someone else's playlist, as viewer or editor; unique per (playlist_id, user_id) among live rows. Soft-deleted when the collaboration ends, so the user may be invited again.",
     columns: {
       user_id: 'The collaborator.',
       role: 'viewer (may see the playlist) or editor (may also change its entries); default editor.',
@@ -273,7 +277,7 @@ const comments: Readonly<Record<string, { readonly table: string; readonly colum
   },
   rooms: {
     table:
-      'A legacy chat room that the Go backend still reads, kept in public as the audit decided. Its messages live in the chat server\'s own chat schema, which the migrations never touch.',
+      "A legacy chat room that the Go backend still reads, kept in public as the audit decided. Its messages live in the chat server's own chat schema, which the migrations never touch.",
     columns: {
       name: 'Unique case-insensitively among live rooms (rooms_name_key on lower(name)).',
       is_private: 'Whether the room is private (members only); default false.',

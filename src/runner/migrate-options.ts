@@ -6,9 +6,7 @@ export const DEFAULT_STATEMENT_TIMEOUT = '60s'
 export type MigrationDirection = 'up' | 'down'
 
 /** What to migrate to. `to` takes a migration's full name or its number (`"004"`). */
-export type MigrationTarget =
-  | { readonly kind: 'latest' | 'up' | 'down' | 'rollback' }
-  | { readonly kind: 'to'; readonly name: string }
+export type MigrationTarget = { readonly kind: 'latest' | 'up' | 'down' | 'rollback' } | { readonly kind: 'to'; readonly name: string }
 
 /** One migration that ran, and how long its `up` or `down` took. */
 export interface MigrationStep {

@@ -135,7 +135,9 @@ export async function renderMigrationScript(
       await takeMigrationLock(script)
       await writePrologue(script, plan)
     })
-    const parts = [`-- Migrations ${plan.direction}: ${migrations.join(', ') || 'none'}; run in one transaction (psql -1 -f).\n\n${toSqlScript(prologue)}`]
+    const parts = [
+      `-- Migrations ${plan.direction}: ${migrations.join(', ') || 'none'}; run in one transaction (psql -1 -f).\n\n${toSqlScript(prologue)}`,
+    ]
     for (const migration of plan.steps) {
       const { sql } = directionOf(migration, plan.direction)
       const record = await recordQueries((script) => recordStep(script, migration, plan.direction))
@@ -148,7 +150,10 @@ export async function renderMigrationScript(
 }
 
 /** Every migration, oldest first, with its state and when it was applied. */
-export async function getMigrationStatus(db: Kysely<any>, options: Pick<MigrateOptions, 'migrationFolder'> = {}): Promise<MigrationStatus[]> {
+export async function getMigrationStatus(
+  db: Kysely<any>,
+  options: Pick<MigrateOptions, 'migrationFolder'> = {},
+): Promise<MigrationStatus[]> {
   const files = await loadMigrationFiles(options.migrationFolder ?? migrationFolder)
   const { applied } = await db
     .transaction()

@@ -25,7 +25,12 @@ export interface Plan {
  * Takes the migration lock, reads the history and decides the plan, refusing (before any change) an
  * untrustworthy history, a foreign schema, missing privileges and, with `allowDown: false`, reverting.
  */
-export async function preparePlan(trx: Kysely<any>, files: readonly MigrationFile[], target: MigrationTarget, options: MigrateOptions): Promise<Plan> {
+export async function preparePlan(
+  trx: Kysely<any>,
+  files: readonly MigrationFile[],
+  target: MigrationTarget,
+  options: MigrateOptions,
+): Promise<Plan> {
   await lockMigrations(trx, options.onWait)
   const { table, applied } = await readMigrationHistory(trx)
   const checksums = checkHistory(files, applied, options.acceptChanged ?? [])
@@ -46,16 +51,24 @@ export async function preparePlan(trx: Kysely<any>, files: readonly MigrationFil
  * unchanged unless accepted, and returns those whose checksum is to be
  * recorded: never recorded before, or an accepted edit.
  */
-function checkHistory(files: readonly MigrationFile[], applied: readonly AppliedMigration[], acceptChanged: readonly string[]): MigrationFile[] {
+function checkHistory(
+  files: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+  acceptChanged: readonly string[],
+): MigrationFile[] {
   const fileByName = new Map(files.map((file) => [file.name, file]))
   const appliedNames = new Set(applied.map((migration) => migration.name))
   const changed = new Set(
-    applied.filter(({ name, checksum }) => checksum !== undefined && checksum !== fileByName.get(name)?.checksum && fileByName.has(name)).map(({ name }) => name),
+    applied
+      .filter(({ name, checksum }) => checksum !== undefined && checksum !== fileByName.get(name)?.checksum && fileByName.has(name))
+      .map(({ name }) => name),
   )
   const accepted = new Set(acceptChanged.map((target) => resolveMigrationName([...fileByName.keys()], target)))
   for (const name of accepted) {
     if (!changed.has(name)) {
-      throw new MigrationNameError(`--accept-changed ${name}: it is not an applied migration whose file changed; \`migrate:status\` shows which are`)
+      throw new MigrationNameError(
+        `--accept-changed ${name}: it is not an applied migration whose file changed; \`migrate:status\` shows which are`,
+      )
     }
   }
   const lastApplied = applied.at(-1)?.name ?? ''
@@ -63,17 +76,20 @@ function checkHistory(files: readonly MigrationFile[], applied: readonly Applied
     ...applied.filter(({ name }) => !fileByName.has(name)).map(({ name }) => `${name} was applied but its file is gone; restore it`),
     ...[...changed]
       .filter((name) => !accepted.has(name))
-      .map((name) => `${name} was edited after it was applied; undo the edit and write a new migration, or accept it after review with --accept-changed ${name}`),
+      .map(
+        (name) =>
+          `${name} was edited after it was applied; undo the edit and write a new migration, or accept it after review with --accept-changed ${name}`,
+      ),
     ...files
       .filter(({ name }) => !appliedNames.has(name) && name < lastApplied)
-      .map(({ name }) => `${name} is pending but sorts before the applied ${lastApplied}; give it a number after the last applied migration`),
+      .map(
+        ({ name }) => `${name} is pending but sorts before the applied ${lastApplied}; give it a number after the last applied migration`,
+      ),
   ]
   if (problems.length > 0) {
     throw new MigrationHistoryError(problems)
   }
-  return applied
-    .filter(({ name, checksum }) => checksum === undefined || accepted.has(name))
-    .map(({ name }) => fileByName.get(name)!)
+  return applied.filter(({ name, checksum }) => checksum === undefined || accepted.has(name)).map(({ name }) => fileByName.get(name)!)
 }
 
 function planSteps(files: readonly MigrationFile[], appliedCount: number, target: MigrationTarget): Pick<Plan, 'direction' | 'steps'> {
@@ -89,7 +105,15 @@ function planSteps(files: readonly MigrationFile[], appliedCount: number, target
     case 'rollback':
       return down(0)
     case 'to': {
-      const end = files.findIndex((file) => file.name === resolveMigrationName(files.map((f) => f.name), target.name)) + 1
+      const end =
+        files.findIndex(
+          (file) =>
+            file.name ===
+            resolveMigrationName(
+              files.map((f) => f.name),
+              target.name,
+            ),
+        ) + 1
       return end > appliedCount ? up(end) : down(end)
     }
   }
@@ -108,4 +132,3 @@ function resolveMigrationName(names: readonly string[], target: string): string 
   }
   throw new MigrationNameError(`no migration is named "${target}"; \`migrate:status\` lists them`)
 }
-

@@ -33,4 +33,3 @@ export function toSqlScript(queries: readonly CompiledQuery[]): string {
     })
     .join('\n')
 }
-

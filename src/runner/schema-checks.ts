@@ -11,7 +11,9 @@ export async function checkCanCreate(trx: Kysely<any>): Promise<void> {
   `.execute(trx)
   const { schema, user, database, canCreate } = rows[0]!
   if (schema === null) {
-    throw new DatabasePrivilegeError(`no schema of search_path exists in database "${database}", so there is nowhere to create the tables; fix the search_path of user "${user}"`)
+    throw new DatabasePrivilegeError(
+      `no schema of search_path exists in database "${database}", so there is nowhere to create the tables; fix the search_path of user "${user}"`,
+    )
   }
   if (canCreate !== true) {
     throw new DatabasePrivilegeError(
@@ -63,4 +65,3 @@ function relationsNamedBy(text: string): string[] {
     ...[...text.matchAll(RENAMES_RELATION)].map((match) => unqualified(match[2]!)),
   ]
 }
-

@@ -98,7 +98,10 @@ export class Seeder {
   pairs(count: number, left: number, right: number, accept: (i: number, j: number) => boolean = () => true): [number, number][] {
     if (count * 2 > left * right) {
       const all = Array.from({ length: left * right }, (_, k): [number, number] => [Math.floor(k / right), k % right])
-      return shuffle(this.random, all.filter(([i, j]) => accept(i, j))).slice(0, count)
+      return shuffle(
+        this.random,
+        all.filter(([i, j]) => accept(i, j)),
+      ).slice(0, count)
     }
     const seen = new Set<number>()
     const pairs: [number, number][] = []

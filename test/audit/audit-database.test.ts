@@ -48,12 +48,13 @@ describe('audit', () => {
 
     it('should report under V1-01 their id columns and the bigint references between them, and nothing else', () => {
       expect(columnsOf(report, 'V1-01')).to.have.members([...lab.bigintKeys.map((key) => `${key.table}.id`), ...lab.bigintReferences])
-      expect(report.findings.filter((finding) => finding.rule === 'V1-01' && finding.column === 'id')).to.satisfy((findings: { message: string }[]) =>
-        findings.every((finding) => /^id is bigint, numbered by the sequence \w+_id_seq, not uuid$/.test(finding.message)),
+      expect(report.findings.filter((finding) => finding.rule === 'V1-01' && finding.column === 'id')).to.satisfy(
+        (findings: { message: string }[]) =>
+          findings.every((finding) => /^id is bigint, numbered by the sequence \w+_id_seq, not uuid$/.test(finding.message)),
       )
     })
 
-    it('should list the same 17 tables in the primary-key table, under the audit\'s domains', () => {
+    it("should list the same 17 tables in the primary-key table, under the audit's domains", () => {
       expect(report.primaryKeys.map(({ domain, table }) => ({ domain: domain?.split(' ')[0], table }))).to.have.deep.members(lab.bigintKeys)
       for (const row of report.primaryKeys) {
         expect(row).to.include({ currentPk: 'bigint (sequence)', targetPk: V1_PRIMARY_KEY })
@@ -87,11 +88,15 @@ describe('audit', () => {
         specReferencesWithoutForeignKey.map((reference) => `${reference.table}.${reference.column}`),
       )
       expect(withoutRule.map((finding) => `${finding.table}.${finding.column}`)).to.include(lab.onDeleteExample)
-      expect(v1_04.find((finding) => finding.constraint === 'refresh_tokens_user_id_fkey')?.fix).to.match(/ON DELETE CASCADE \(SCHEMA-V1\.md\)$/)
+      expect(v1_04.find((finding) => finding.constraint === 'refresh_tokens_user_id_fkey')?.fix).to.match(
+        /ON DELETE CASCADE \(SCHEMA-V1\.md\)$/,
+      )
     })
 
     it('should report under V1-04, besides, the single-column keys that the spec makes composite, so that rows agree', () => {
-      const v1_04 = report.findings.filter((finding) => finding.rule === 'V1-04' && finding.message.includes(' alone; SCHEMA-V1.md refers by ('))
+      const v1_04 = report.findings.filter(
+        (finding) => finding.rule === 'V1-04' && finding.message.includes(' alone; SCHEMA-V1.md refers by ('),
+      )
       const agreeing = specForeignKeys.filter((spec: SpecForeignKey) => spec.agreeing !== undefined)
       expect(v1_04.map((finding) => finding.constraint)).to.have.members(agreeing.map((spec) => `${spec.table}_${spec.column}_fkey`))
       expect(report.summary.byRule['V1-04']).to.equal(lab.foreignKeysWithoutOnDelete.length + agreeing.length)
@@ -120,7 +125,9 @@ describe('audit', () => {
     })
 
     it('should not count the uuid keys on gen_random_uuid() as findings, but say so in a note', () => {
-      expect(report.findings.filter((finding) => lab.uuidKeyTables.includes(finding.table ?? '') && finding.column === 'id')).to.deep.equal([])
+      expect(report.findings.filter((finding) => lab.uuidKeyTables.includes(finding.table ?? '') && finding.column === 'id')).to.deep.equal(
+        [],
+      )
       const note = report.notes.find((candidate) => candidate.includes('gen_random_uuid()'))
       expect(note).to.be.a('string')
       for (const table of lab.uuidKeyTables) {
@@ -160,13 +167,17 @@ describe('audit', () => {
 
     before(async () => {
       await sql`CREATE SCHEMA legacy`.execute(database.db)
-      await sql`CREATE TABLE legacy.things (id serial CONSTRAINT things_pkey PRIMARY KEY, created_at timestamp NOT NULL DEFAULT now())`.execute(database.db)
+      await sql`CREATE TABLE legacy.things (id serial CONSTRAINT things_pkey PRIMARY KEY, created_at timestamp NOT NULL DEFAULT now())`.execute(
+        database.db,
+      )
       await sql`CREATE AGGREGATE legacy.total (integer) (SFUNC = int4pl, STYPE = integer)`.execute(database.db)
       await sql`
         CREATE TABLE legacy.events (id uuid NOT NULL, created_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP,
                                     CONSTRAINT events_pkey PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at)
       `.execute(database.db)
-      await sql`CREATE TABLE legacy.events_2025 PARTITION OF legacy.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`.execute(database.db)
+      await sql`CREATE TABLE legacy.events_2025 PARTITION OF legacy.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`.execute(
+        database.db,
+      )
     })
 
     it('should audit the schema it is given, and only that one', async () => {

@@ -36,18 +36,24 @@ describe('audit', () => {
       for (const finding of findings) {
         expect(finding).to.have.all.keys('rule', 'table', 'column', 'constraint', 'message', 'fix')
       }
-      expect(findings.find((finding) => finding.rule === 'V1-03')).to.include({ table: 'playlist_tracks', column: 'deleted_at', constraint: null })
+      expect(findings.find((finding) => finding.rule === 'V1-03')).to.include({
+        table: 'playlist_tracks',
+        column: 'deleted_at',
+        constraint: null,
+      })
       expect(json.primaryKeys).to.deep.equal(lab.primaryKeys)
       expect(json.summary).to.deep.equal(lab.summary)
       expect(JSON.parse(formatReport(v1, 'json'))).to.deep.include({ findings: [], primaryKeys: [], notes: [] })
     })
 
-    it('should write markdown with the findings grouped by rule, then the audit\'s primary-key table, then the total', () => {
+    it("should write markdown with the findings grouped by rule, then the audit's primary-key table, then the total", () => {
       const markdown = formatReport(lab, 'markdown')
       const lines = markdown.trimEnd().split('\n')
       const headings = lines.filter((line) => line.startsWith('## V1-'))
       expect(headings).to.deep.equal(
-        catalogueRules.filter((rule) => lab.summary.byRule[rule] > 0).map((rule) => `## ${rule} ${ruleTitles[rule]} (${lab.summary.byRule[rule]})`),
+        catalogueRules
+          .filter((rule) => lab.summary.byRule[rule] > 0)
+          .map((rule) => `## ${rule} ${ruleTitles[rule]} (${lab.summary.byRule[rule]})`),
       )
       const tableStart = lines.indexOf('| Domain | Table | Current PK | Target V1 PK |')
       expect(tableStart).to.be.greaterThan(lines.indexOf(headings.at(-1)!))
@@ -56,7 +62,9 @@ describe('audit', () => {
       expect(rows).to.have.lengthOf(17)
       expect(rows).to.include('| **Auth** | `refresh_tokens` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(rows).to.include('| **Chat (Legacy)** | `rooms` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
-      expect(lastLine(markdown)).to.equal(`**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)`)
+      expect(lastLine(markdown)).to.equal(
+        `**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)`,
+      )
     })
 
     it('should write text with the findings grouped by rule, the primary-key table and a one-line total', () => {
@@ -72,11 +80,15 @@ describe('audit', () => {
         'V1-12 Unique work and job states: 5 findings',
         'V1-13 Maintenance indexes: 5 findings',
       ])
-      expect(lines).to.include('  refresh_tokens.user_id (refresh_tokens_user_id_fkey): refresh_tokens_user_id_fkey has no ON DELETE rule (the implicit NO ACTION)')
+      expect(lines).to.include(
+        '  refresh_tokens.user_id (refresh_tokens_user_id_fkey): refresh_tokens_user_id_fkey has no ON DELETE rule (the implicit NO ACTION)',
+      )
       expect(lines.find((line) => line.startsWith('  Domain'))).to.match(/^ {2}Domain +Table +Current PK +Target V1 PK$/)
       expect(lines).to.include('  Auth           refresh_tokens             bigint (sequence)  uuid gen_uuid_v7()')
       expect(lines.filter((line) => line.startsWith('Total: '))).to.deep.equal([lastLine(text)])
-      expect(lastLine(text)).to.equal('Total: 160 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)')
+      expect(lastLine(text)).to.equal(
+        'Total: 160 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)',
+      )
     })
 
     it('should say so in one line of each format when there is nothing to report', () => {

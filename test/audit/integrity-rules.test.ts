@@ -79,7 +79,7 @@ describe('audit', () => {
       expect(broken.findings.map(where)).to.deep.equal([expected])
       expect(broken.findings[0]!.message).to.match(message)
       expect(broken.afterFixes).to.deep.equal([])
-      expect(broken.catalogue, 'the fix gives back V1\'s catalogue').to.deep.equal(v1)
+      expect(broken.catalogue, "the fix gives back V1's catalogue").to.deep.equal(v1)
     }
 
     describe('V1-03: uniqueness among live rows', () => {
@@ -106,7 +106,9 @@ describe('audit', () => {
             `ALTER TABLE ${spec.table} DROP CONSTRAINT ${composite},
                ADD CONSTRAINT ${spec.table}_${spec.column}_fkey FOREIGN KEY (${spec.column}) REFERENCES ${spec.references} (id) ON DELETE ${spec.onDelete}`,
             { rule: 'V1-04', table: spec.table, column: spec.column, constraint: `${spec.table}_${spec.column}_fkey` },
-            new RegExp(`refers to ${spec.references} by ${spec.column} alone; SCHEMA-V1\\.md refers by \\(${spec.column}, ${spec.agreeing}\\)`),
+            new RegExp(
+              `refers to ${spec.references} by ${spec.column} alone; SCHEMA-V1\\.md refers by \\(${spec.column}, ${spec.agreeing}\\)`,
+            ),
           )
         })
       }
@@ -153,7 +155,10 @@ describe('audit', () => {
           CREATE INDEX scratch_replies_parent_id_track_id_idx ON scratch_replies (parent_id, track_id);
           CREATE INDEX scratch_replies_other_id_track_id_idx ON scratch_replies (other_id, track_id)`)
         expect(findings.map((finding) => [finding.constraint, finding.message])).to.deep.equal([
-          ['scratch_replies_other_id_track_id_fkey', 'scratch_replies_other_id_track_id_fkey sets track_id to NULL on delete, but it is NOT NULL'],
+          [
+            'scratch_replies_other_id_track_id_fkey',
+            'scratch_replies_other_id_track_id_fkey sets track_id to NULL on delete, but it is NOT NULL',
+          ],
         ])
       })
 
@@ -174,7 +179,9 @@ describe('audit', () => {
         expect(broken.findings.map(where)).to.deep.equal([
           { rule: 'V1-05', table: 'refresh_tokens', column: undefined, constraint: 'refresh_tokens_session_id_user_id_fkey' },
         ])
-        expect(broken.findings[0]!.fix).to.equal('CREATE INDEX refresh_tokens_session_id_user_id_idx ON refresh_tokens (session_id, user_id)')
+        expect(broken.findings[0]!.fix).to.equal(
+          'CREATE INDEX refresh_tokens_session_id_user_id_idx ON refresh_tokens (session_id, user_id)',
+        )
         expect(broken.afterFixes).to.deep.equal([])
       })
     })
@@ -239,7 +246,10 @@ describe('audit', () => {
     })
 
     describe('V1-12: unique work and job states', () => {
-      const [renditions, activeJobs] = [specUniqueWorkKeys.find((key) => key.where === undefined)!, specUniqueWorkKeys.find((key) => key.where !== undefined)!]
+      const [renditions, activeJobs] = [
+        specUniqueWorkKeys.find((key) => key.where === undefined)!,
+        specUniqueWorkKeys.find((key) => key.where !== undefined)!,
+      ]
 
       it(`should report ${renditions.name} dropped, and the foreign key it indexed, and fix both`, async () => {
         const broken = await fixBrokenV1(`ALTER TABLE ${renditions.table} DROP CONSTRAINT ${renditions.name}`)

@@ -44,11 +44,15 @@ export async function readLabFixture(): Promise<LabFixture> {
   const text = await readFile(FIXTURE, 'utf8')
   const lines = text.split('\n')
   const header = lines
-    .slice(0, lines.findIndex((line) => !line.startsWith('--')))
+    .slice(
+      0,
+      lines.findIndex((line) => !line.startsWith('--')),
+    )
     .map((line) => line.replace(/^-- ?/, ''))
     .join('\n')
   const tables = [...text.matchAll(/^CREATE TABLE public\.(\w+) \(/gm)].map((match) => match[1]!)
-  const tablesIn = (passage: string): string[] => [...new Set(passage.match(/\b[a-z][a-z0-9_]*\b/g) ?? [])].filter((word) => tables.includes(word))
+  const tablesIn = (passage: string): string[] =>
+    [...new Set(passage.match(/\b[a-z][a-z0-9_]*\b/g) ?? [])].filter((word) => tables.includes(word))
   const section = (start: string, end: string): string => {
     const from = header.indexOf(start)
     const to = header.indexOf(end, from + start.length)
@@ -74,7 +78,9 @@ export async function readLabFixture(): Promise<LabFixture> {
 
   const bigintKeys: { domain: string; table: string }[] = []
   let domain = ''
-  for (const line of section('BIGINT primary keys on sequences', 'Each of the').split('\n').filter((candidate) => candidate.trim() !== '')) {
+  for (const line of section('BIGINT primary keys on sequences', 'Each of the')
+    .split('\n')
+    .filter((candidate) => candidate.trim() !== '')) {
     const labelled = /^\s+([A-Z]\w*)\s+(.*)$/.exec(line)
     domain = labelled?.[1] ?? domain
     bigintKeys.push(...tablesIn(labelled?.[2] ?? line).map((table) => ({ domain, table })))
@@ -94,12 +100,18 @@ export async function readLabFixture(): Promise<LabFixture> {
     uuidKeyTables: counted(tablesIn(section('UUID primary keys', 'BIGINT primary keys')), /UUID primary keys .*?(\d+) tables:/),
     bigintKeys: counted(bigintKeys, /exactly these (\d+) tables/),
     bigintReferences: counted(
-      [...section('Consequence:', '2.3.1').matchAll(/\b([a-z_]+)\.([a-z_]+)\b/g)].filter((match) => tables.includes(match[1]!)).map((match) => match[0]),
+      [...section('Consequence:', '2.3.1').matchAll(/\b([a-z_]+)\.([a-z_]+)\b/g)]
+        .filter((match) => tables.includes(match[1]!))
+        .map((match) => match[0]),
       /the (\d+) references between/,
     ),
-    nowDefaultTables: tablesIn(section('DEFAULT now() (every defaulted timestamp of the table):', 'DEFAULT CURRENT_TIMESTAMP: every other table')),
+    nowDefaultTables: tablesIn(
+      section('DEFAULT now() (every defaulted timestamp of the table):', 'DEFAULT CURRENT_TIMESTAMP: every other table'),
+    ),
     timestampTables: counted(tablesIn(section('Not standardised on TIMESTAMPTZ', 'Every other point in time')), /of these (\d+) tables/),
-    microsecondColumns: bodies.flatMap(([, table, body]) => [...body!.matchAll(/^\s+(\w+)\s+timestamptz\b/gm)].map((match) => `${table}.${match[1]}`)),
+    microsecondColumns: bodies.flatMap(([, table, body]) =>
+      [...body!.matchAll(/^\s+(\w+)\s+timestamptz\b/gm)].map((match) => `${table}.${match[1]}`),
+    ),
     missingDeletedAt: tablesIn(softDelete).filter((table) => !tablesIn(havingIt).includes(table)),
     foreignKeysWithoutOnDelete: counted(foreignKeys, /ALL (\d+) foreign keys declared by the/),
     onDeleteExample: /(\w+\.\w+) \(the audit's User -> RefreshToken example\)/.exec(header)?.[1] ?? '',

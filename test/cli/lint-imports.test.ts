@@ -62,7 +62,7 @@ describe('lint:imports', () => {
   it('should report an import between subsystems that lint/subsystems.ts does not allow, and an unknown subsystem', async () => {
     await write({
       'src/util/plural.ts': "import { migrate } from '../runner/migrator.js'\nexport const plural = migrate\n",
-      'src/runner/migrator.ts': "export const migrate = 1\n",
+      'src/runner/migrator.ts': 'export const migrate = 1\n',
       'src/extras/thing.ts': "import { plural } from '../util/plural.js'\nexport const thing = plural\n",
     })
 

@@ -35,9 +35,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     const result = await lint({ VEZA_DB_MIGRATION_FOLDER: folder })
 
     expect(result.code, result.output).to.equal(1)
-    expect(result.output).to.match(/002_retypes\.sql/).and.to.match(/changing-column-type/)
+    expect(result.output)
+      .to.match(/002_retypes\.sql/)
+      .and.to.match(/changing-column-type/)
     // 001's integer column is allowed by .squawk.toml, its varchar is not: the configuration is read.
-    expect(result.output).to.match(/001_creates\.sql/).and.to.match(/prefer-text-field/)
+    expect(result.output)
+      .to.match(/001_creates\.sql/)
+      .and.to.match(/prefer-text-field/)
     expect(result.output).not.to.match(/prefer-bigint-over-int/)
   })
 })

@@ -69,7 +69,9 @@ function expectUsageError(result: CliResult, pattern: RegExp, linesBefore = 0): 
   expect(result.code, result.stderr).to.equal(2)
   expect(result.stdout).to.equal('')
   expect(result.stderrLines).to.have.length(linesBefore + 1)
-  expect(result.stderrLines[linesBefore]).to.match(/^error: /).and.to.match(pattern)
+  expect(result.stderrLines[linesBefore])
+    .to.match(/^error: /)
+    .and.to.match(pattern)
 }
 
 function stepsOf(result: CliResult): Array<[direction: string, name: string]> {
@@ -261,9 +263,7 @@ describe('migrate CLI', () => {
       if (password !== '') {
         expect(databaseLine).to.include(':***@')
       }
-      expect(rest.slice(0, -1).map((line) => STEP_LINE.exec(line)?.slice(1, 3))).to.deep.equal(
-        names.map((name) => ['up', name]),
-      )
+      expect(rest.slice(0, -1).map((line) => STEP_LINE.exec(line)?.slice(1, 3))).to.deep.equal(names.map((name) => ['up', name]))
       expect(rest.at(-1)).to.match(new RegExp(`^Applied ${names.length} migrations in ${DURATION}\\.$`))
       expect(await publicTables(database.db)).to.deep.equal([...specTables, MIGRATION_TABLE].sort())
     })
@@ -330,7 +330,12 @@ describe('migrate CLI', () => {
 
       const down = await cli('to', '003')
       expect(down.code, down.stderr).to.equal(0)
-      expect(stepsOf(down)).to.deep.equal(names.slice(3).reverse().map((name) => ['down', name]))
+      expect(stepsOf(down)).to.deep.equal(
+        names
+          .slice(3)
+          .reverse()
+          .map((name) => ['down', name]),
+      )
       expect(await pendingNames(database.db)).to.deep.equal(names.slice(3))
 
       const up = await cli('to', '005_playlists_and_social')
@@ -368,7 +373,9 @@ describe('migrate CLI', () => {
       expect(result.code, result.stderr).to.equal(2)
       expect(result.stdout).to.equal('')
       expect(result.stderrLines.length).to.be.within(1, 2)
-      expect(result.stderrLines.at(-1)).to.match(/^error: /).and.to.match(/--lock-timeout/)
+      expect(result.stderrLines.at(-1))
+        .to.match(/^error: /)
+        .and.to.match(/--lock-timeout/)
       expect(await pendingNames(database.db)).to.deep.equal(names)
     })
 
@@ -400,7 +407,11 @@ describe('migrate CLI', () => {
     const folders = useMigrationFolders()
 
     it('should show applied, pending, CHANGED and MISSING migrations, and exit 0, 3 with --fail-on-pending, or 4', async () => {
-      const folder = await folders({ '001_first': createsTable('first'), '002_second': createsTable('second'), '003_third': createsTable('third') })
+      const folder = await folders({
+        '001_first': createsTable('first'),
+        '002_second': createsTable('second'),
+        '003_third': createsTable('third'),
+      })
       const cli = (...args: string[]): Promise<CliResult> => runCli(args, database.url, { VEZA_DB_MIGRATION_FOLDER: folder })
       const to = await cli('to', '002')
       expect(to.code, to.stderr).to.equal(0)
@@ -439,14 +450,22 @@ describe('migrate CLI', () => {
     const missingDatabase = async (): Promise<string> =>
       withDatabase(await testServerUrl(), `veza_missing_${randomBytes(6).toString('hex')}`)
     const cases: ReadonlyArray<{ what: string; url: () => string | Promise<string>; error: RegExp }> = [
-      { what: 'is not a URL', url: () => 'not a url', error: /does not start with postgres:\/\/.*; expected postgres:\/\/host:port\/database/ },
+      {
+        what: 'is not a URL',
+        url: () => 'not a url',
+        error: /does not start with postgres:\/\/.*; expected postgres:\/\/host:port\/database/,
+      },
       { what: 'is not a postgres URL', url: () => 'mysql://u:s3cretpw@127.0.0.1/db', error: /postgres:\/\// },
       {
         what: 'is a malformed postgres URL',
         url: () => 'postgres://u:s3cretpw@[::1/db',
         error: /is not a valid URL; expected postgres:\/\/host:port\/database/,
       },
-      { what: 'names no database', url: () => 'postgres://u:s3cretpw@127.0.0.1:1', error: /names no database; add \/<database> after the host/ },
+      {
+        what: 'names no database',
+        url: () => 'postgres://u:s3cretpw@127.0.0.1:1',
+        error: /names no database; add \/<database> after the host/,
+      },
       {
         what: 'names a host that does not resolve',
         url: () => 'postgres://u:s3cretpw@veza-no-such-host.invalid:5432/db',
@@ -515,7 +534,9 @@ describe('migrate CLI', () => {
     before(async function () {
       server = new pg.Client({ connectionString: await testServerUrl() })
       await server.connect()
-      const { rows } = await server.query<{ may: boolean }>('SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user')
+      const { rows } = await server.query<{ may: boolean }>(
+        'SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user',
+      )
       if (rows[0]?.may !== true) {
         this.skip()
       }
@@ -543,7 +564,9 @@ describe('migrate CLI', () => {
       const roles = [noCreate, noConnect].map((role) => pg.escapeIdentifier(role))
       if (inDatabase !== undefined) {
         // Whatever the roles own or were granted in the database (nothing, unless the CLI created something).
-        const { rows } = await inDatabase.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[noCreate, noConnect]])
+        const { rows } = await inDatabase.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [
+          [noCreate, noConnect],
+        ])
         if (rows.length > 0) {
           await inDatabase.query(`DROP OWNED BY ${rows.map((row) => pg.escapeIdentifier(row.rolname)).join(', ')}`)
         }
@@ -564,7 +587,9 @@ describe('migrate CLI', () => {
       const result = await expectConfigurationError(url, new RegExp(`user "${noCreate}" may not create tables in schema "public"`), 1)
 
       const [databaseLine, errorLine] = result.stderrLines
-      expect(databaseLine).to.match(/^Database: /).and.to.include(`${noCreate}:***@`)
+      expect(databaseLine)
+        .to.match(/^Database: /)
+        .and.to.include(`${noCreate}:***@`)
       expect(errorLine).to.include(`database "${database!.name}"`)
       expect(errorLine).to.include(`GRANT CREATE ON SCHEMA public TO ${noCreate}`)
       expect(errorLine).to.match(/\bowner\b/)
@@ -616,7 +641,10 @@ describe('migrate CLI', () => {
       { args: ['status', '--json=yes'], error: /--json\b.*\bdoes not take an argument/ },
       { args: ['down', '--allow-destructive=yes'], error: /--allow-destructive\b.*\bdoes not take an argument/ },
       // Bad durations.
-      { args: ['latest', '--lock-timeout', 'soon'], error: /--lock-timeout "soon" is not a duration; use PostgreSQL's units, e\.g\. 500ms/ },
+      {
+        args: ['latest', '--lock-timeout', 'soon'],
+        error: /--lock-timeout "soon" is not a duration; use PostgreSQL's units, e\.g\. 500ms/,
+      },
       { args: ['down', '--statement-timeout=forever'], error: /--statement-timeout "forever" is not a duration/ },
       { args: ['to', '003', '--lock-timeout', '5 minutes'], error: /--lock-timeout "5 minutes" is not a duration/ },
     ]
@@ -662,7 +690,9 @@ describe('migrate CLI', () => {
       const documented = exitCodesOf(cli('--help'))
 
       expect(Object.values(ExitCode).toSorted()).to.deep.equal(EXIT_CODES)
-      expect(documented.get(ExitCode.usage)).to.match(/usage or configuration/).and.to.match(/privileges/)
+      expect(documented.get(ExitCode.usage))
+        .to.match(/usage or configuration/)
+        .and.to.match(/privileges/)
       expect(documented.get(ExitCode.pending)).to.match(/--fail-on-pending/)
       expect(documented.get(ExitCode.refused)).to.match(/refused/)
     })

@@ -150,11 +150,19 @@ function scriptSteps(script: string): string[][] {
 async function findPsql(): Promise<string> {
   const versions = await fs.readdir('/usr/lib/postgresql').catch(() => [] as string[])
   const candidates = [
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((directory) => path.join(directory, 'psql')),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((directory) => path.join(directory, 'psql')),
     ...versions.sort((a, b) => Number(b) - Number(a)).map((version) => path.join('/usr/lib/postgresql', version, 'bin', 'psql')),
   ]
   for (const candidate of candidates) {
-    if (await fs.access(candidate, fs.constants.X_OK).then(() => true, () => false)) {
+    if (
+      await fs.access(candidate, fs.constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    ) {
       return candidate
     }
   }
@@ -228,7 +236,10 @@ describe('migration history', function () {
       const database = await atThird()
       const { timestamp } = (await historyOf(database.db))!.find((row) => row.name === '003_third')!
 
-      const [text, json] = await Promise.all([cli(database, ['status'], folders.changed), cli(database, ['status', '--json'], folders.changed)])
+      const [text, json] = await Promise.all([
+        cli(database, ['status'], folders.changed),
+        cli(database, ['status', '--json'], folders.changed),
+      ])
 
       expect(text.code, text.stderr).to.equal(4)
       expect(statusOf(text).map(({ name, state }) => [name, state])).to.deep.equal([
@@ -327,7 +338,9 @@ describe('migration history', function () {
       const databases = await Promise.all(cases.map(() => atThird()))
       const before = await Promise.all(databases.map((database) => stateOf(database.db)))
 
-      const results = await Promise.all(cases.map(({ folder, accept }, index) => cli(databases[index]!, ['latest', '--accept-changed', accept], folder)))
+      const results = await Promise.all(
+        cases.map(({ folder, accept }, index) => cli(databases[index]!, ['latest', '--accept-changed', accept], folder)),
+      )
 
       for (const [index, result] of results.entries()) {
         expect(result.code, result.stderr).to.equal(2)
@@ -511,7 +524,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       expect(results.failOnPending!.code, results.failOnPending!.stderr).to.equal(3)
       const states = statusOf(results.failOnPending!).map(({ state }) => state)
       expect(states.slice(0, 5)).to.deep.equal(Array(5).fill('applied'))
-      expect(states.slice(5)).to.have.length.above(0).and.to.satisfy((rest: string[]) => rest.every((state) => state === 'pending'))
+      expect(states.slice(5))
+        .to.have.length.above(0)
+        .and.to.satisfy((rest: string[]) => rest.every((state) => state === 'pending'))
       expect(results.complete!.code, results.complete!.stderr).to.equal(0)
       expect(statusOf(results.complete!).map(({ state }) => state)).to.deep.equal(Array(states.length).fill('applied'))
     })

@@ -18,7 +18,10 @@ const PRODUCTION = { NODE_ENV: 'production' } as const
 /** The migrations of src/migrations, by their file names. */
 async function migrationNames(): Promise<string[]> {
   const files = await fs.readdir(migrationFolder)
-  return files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')).map((file) => file.replace(/\.ts$/, '')).sort()
+  return files
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .map((file) => file.replace(/\.ts$/, ''))
+    .sort()
 }
 
 /** A statement of a migration that runs `statement` as raw SQL. */
@@ -32,7 +35,10 @@ function migrationSource(up: readonly string[], down: readonly string[] | null):
 }
 
 /** Creates the table `name` (with Kysely's builder) and the function `<name>_fn`; its `down` drops both, unless given. */
-function createsTable(name: string, down: readonly string[] | null = [run(`DROP FUNCTION ${name}_fn()`), run(`DROP TABLE ${name}`)]): string {
+function createsTable(
+  name: string,
+  down: readonly string[] | null = [run(`DROP FUNCTION ${name}_fn()`), run(`DROP TABLE ${name}`)],
+): string {
   return migrationSource(
     [
       `await db.schema.createTable('${name}').addColumn('id', 'integer', (column) => column.primaryKey()).execute()`,
@@ -164,7 +170,8 @@ describe('migration safety', () => {
       expect(await recordedNames(database.db)).to.deep.equal(names)
       await migrateToLatest(reference.db)
       expect(await snapshotCatalogue(database.db)).to.deep.equal(await snapshotCatalogue(reference.db))
-      const checksums = (db: Kysely<any>) => sql<{ name: string; checksum: string | null }>`SELECT name, checksum FROM kysely_migration ORDER BY name`.execute(db)
+      const checksums = (db: Kysely<any>) =>
+        sql<{ name: string; checksum: string | null }>`SELECT name, checksum FROM kysely_migration ORDER BY name`.execute(db)
       const { rows } = await checksums(database.db)
       expect(rows.map((row) => row.checksum)).not.to.include(null)
       expect(rows).to.deep.equal((await checksums(reference.db)).rows)
@@ -217,7 +224,11 @@ describe('migration safety', () => {
     const folder = useMigrationFolders()
     resetSchemaAfterEach(database)
     const cases = [
-      { what: 'throws a SQL error after dropping its table', down: [run('DROP TABLE second'), SELECTS_MISSING_TABLE], message: MISSING_TABLE_MESSAGE },
+      {
+        what: 'throws a SQL error after dropping its table',
+        down: [run('DROP TABLE second'), SELECTS_MISSING_TABLE],
+        message: MISSING_TABLE_MESSAGE,
+      },
       { what: 'is missing', down: null, message: 'no down function' },
     ]
 
@@ -273,7 +284,11 @@ describe('migration safety', () => {
     const cases = [
       { what: 'given by --lock-timeout', args: ['--lock-timeout', '300ms'], env: {} },
       { what: 'given by VEZA_DB_LOCK_TIMEOUT', args: [], env: { VEZA_DB_LOCK_TIMEOUT: '300ms' } },
-      { what: 'given by --lock-timeout over VEZA_DB_LOCK_TIMEOUT', args: ['--lock-timeout', '300ms'], env: { VEZA_DB_LOCK_TIMEOUT: '20s' } },
+      {
+        what: 'given by --lock-timeout over VEZA_DB_LOCK_TIMEOUT',
+        args: ['--lock-timeout', '300ms'],
+        env: { VEZA_DB_LOCK_TIMEOUT: '20s' },
+      },
     ]
 
     for (const { what, args, env } of cases) {
@@ -312,7 +327,10 @@ describe('migration safety', () => {
 
     it('should fail a migration that runs longer than --statement-timeout, applying nothing of its batch', async () => {
       const env = {
-        VEZA_DB_MIGRATION_FOLDER: await folder({ '001_first': createsTable('first'), '002_sleeps': migrationSource([run('SELECT pg_sleep(5)')], []) }),
+        VEZA_DB_MIGRATION_FOLDER: await folder({
+          '001_first': createsTable('first'),
+          '002_sleeps': migrationSource([run('SELECT pg_sleep(5)')], []),
+        }),
       }
       const before = await snapshotCatalogue(database.db)
 

@@ -7,13 +7,7 @@ import { withDatabase } from '../../src/db/database-url.js'
 import { DatabaseConnectionError } from '../../src/db/errors.js'
 import { MigrationError, MigrationNameError } from '../../src/runner/errors.js'
 import type { MigrateOptions, MigrationStep } from '../../src/runner/migrate-options.js'
-import {
-  getMigrationStatus,
-  migrateDown,
-  migrateTo,
-  migrateToLatest,
-  rollbackAll,
-} from '../../src/runner/migrator.js'
+import { getMigrationStatus, migrateDown, migrateTo, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'

@@ -60,7 +60,7 @@ describe('docs/SCHEMA.md', () => {
     }
   })
 
-  it('should draw one erDiagram per domain, in that domain\'s section', () => {
+  it("should draw one erDiagram per domain, in that domain's section", () => {
     const byHeading = sections(committed)
     for (const domain of domains) {
       const section = byHeading.get(domain)

@@ -74,17 +74,12 @@ describe('rows that must agree', () => {
         const { bad, good } = await build(make)
         await expectPgError(make(table, bad), '23503', constraint, 'the insert')
         const row = await make(table, good)
-        await expectPgError(
-          database.db.updateTable(table).set(bad).where('id', '=', row.id).execute(),
-          '23503',
-          constraint,
-          'the update',
-        )
+        await expectPgError(database.db.updateTable(table).set(bad).where('id', '=', row.id).execute(), '23503', constraint, 'the update')
         expect(await findRow(database.db, table, row.id)).to.deep.equal(row)
       })
     }
 
-    it("should refuse to move a commented comment, or a transcoded version, to another track under what refers to it", async () => {
+    it('should refuse to move a commented comment, or a transcoded version, to another track under what refers to it', async () => {
       const [one, other] = [await make('tracks'), await make('tracks')]
       const parent = await make('track_comments', { track_id: one.id, parent_id: null })
       await make('track_comments', { track_id: one.id, parent_id: parent.id })
@@ -187,7 +182,9 @@ describe('rows that must agree', () => {
       db
         .insertInto('hls_transcode_queue')
         .values(job)
-        .onConflict((oc) => oc.columns(['track_id', 'track_version_id', 'bitrate_kbps']).where('status', 'in', ['queued', 'running']).doNothing())
+        .onConflict((oc) =>
+          oc.columns(['track_id', 'track_version_id', 'bitrate_kbps']).where('status', 'in', ['queued', 'running']).doNothing(),
+        )
         .executeTakeFirst()
 
     /** The same, with the predicate's values written as literals. */
@@ -196,7 +193,10 @@ describe('rows that must agree', () => {
         .insertInto('hls_transcode_queue')
         .values(job)
         .onConflict((oc) =>
-          oc.columns(['track_id', 'track_version_id', 'bitrate_kbps']).where('status', 'in', [sql.lit('queued'), sql.lit('running')]).doNothing(),
+          oc
+            .columns(['track_id', 'track_version_id', 'bitrate_kbps'])
+            .where('status', 'in', [sql.lit('queued'), sql.lit('running')])
+            .doNothing(),
         )
         .executeTakeFirst()
 
@@ -250,7 +250,15 @@ describe('rows that must agree', () => {
     const attempts = 'hls_transcode_queue_status_attempts_max_attempts_check'
     /** A job of a new track with every state column given, so that the fixtures fill none of them in. */
     const job = (values: Values): Promise<Row> =>
-      make('hls_transcode_queue', { bitrate_kbps: 128, status: 'queued', attempts: 0, locked_by: null, locked_at: null, finished_at: null, ...values })
+      make('hls_transcode_queue', {
+        bitrate_kbps: 128,
+        status: 'queued',
+        attempts: 0,
+        locked_by: null,
+        locked_at: null,
+        finished_at: null,
+        ...values,
+      })
     const now = new Date()
 
     const refused: ReadonlyArray<readonly [string, Values, string]> = [

@@ -278,7 +278,11 @@ describe('ON DELETE behaviour', () => {
     const sibling = await row('track_comments', on)
     await deleteRow(database.db, 'track_comments', comment.id)
     await expectGone([['track_comments', comment]])
-    expect(await findRow(database.db, 'track_comments', reply.id)).to.include({ parent_id: null, track_id: comment.track_id, body: reply.body })
+    expect(await findRow(database.db, 'track_comments', reply.id)).to.include({
+      parent_id: null,
+      track_id: comment.track_id,
+      body: reply.body,
+    })
     expect(await findRow(database.db, 'track_comments', replyToReply.id)).to.include({ parent_id: reply.id, track_id: comment.track_id })
     expect(await findRow(database.db, 'track_comments', sibling.id)).to.deep.equal(sibling)
     expect(await findRow(database.db, 'tracks', comment.track_id as string)).to.not.equal(undefined)

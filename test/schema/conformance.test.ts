@@ -54,7 +54,7 @@ describe('V1 conformance', () => {
   })
 
   describe('the tables of SCHEMA-V1.md', () => {
-    it('should be exactly the 26 tables of the spec, besides Kysely\'s bookkeeping', () => {
+    it("should be exactly the 26 tables of the spec, besides Kysely's bookkeeping", () => {
       expect(catalogue.tables).to.have.members([...specTables])
       expect(catalogue.tables).to.have.lengthOf(26)
     })
@@ -104,8 +104,13 @@ describe('V1 conformance', () => {
 
     it('should keep the references the spec records without a foreign key as uuid columns with none (V1-04)', () => {
       for (const { table, column } of specReferencesWithoutForeignKey) {
-        expect(catalogue.columns.find((candidate) => candidate.table === table && candidate.name === column)?.type, `${table}.${column}`).to.equal('uuid')
-        expect(catalogue.constraints.filter((constraint) => constraint.table === table && constraint.columns.includes(column))).to.deep.equal([])
+        expect(
+          catalogue.columns.find((candidate) => candidate.table === table && candidate.name === column)?.type,
+          `${table}.${column}`,
+        ).to.equal('uuid')
+        expect(
+          catalogue.constraints.filter((constraint) => constraint.table === table && constraint.columns.includes(column)),
+        ).to.deep.equal([])
       }
     })
 
@@ -115,9 +120,7 @@ describe('V1 conformance', () => {
           [...closedValueSets(catalogue, table)].map(([column, values]) => [`${table}.${column}`, values.toSorted()]),
         ),
       )
-      const expected = Object.fromEntries(
-        Object.entries(specClosedValueSets).map(([column, values]) => [column, values.toSorted()]),
-      )
+      const expected = Object.fromEntries(Object.entries(specClosedValueSets).map(([column, values]) => [column, values.toSorted()]))
       expect(found).to.deep.equal(expected)
     })
 
@@ -131,7 +134,9 @@ describe('V1 conformance', () => {
         specSecretChecks.map(({ table, name, columns }) => ({ table, name, columns: [...columns].sort() })),
       )
       for (const { table, name, contains } of specSecretChecks) {
-        expect(catalogue.constraints.find((constraint) => constraint.table === table && constraint.name === name)?.definition).to.include(contains)
+        expect(catalogue.constraints.find((constraint) => constraint.table === table && constraint.name === name)?.definition).to.include(
+          contains,
+        )
       }
     })
 
@@ -209,17 +214,30 @@ describe('V1 conformance', () => {
 
   describe('breaches', () => {
     const scratch = useTestDatabase()
-    const base = (table: string) => sql.raw(`
+    const base = (table: string) =>
+      sql.raw(`
       id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT ${table}_pkey PRIMARY KEY,
       created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP`)
     // V1-11 to V1-13 hold on the tables of the spec only: test/audit/integrity-rules.test.ts breaks them on a copy of V1.
     const brokenTables: Readonly<Record<Exclude<RuleId, 'V1-11' | 'V1-12' | 'V1-13'>, [table: string, definition: string]>> = {
-      'V1-01': ['bad_serials', 'id bigserial CONSTRAINT bad_serials_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP'],
-      'V1-02': ['bad_times', 'id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT bad_times_pkey PRIMARY KEY, created_at timestamp DEFAULT now()'],
+      'V1-01': [
+        'bad_serials',
+        'id bigserial CONSTRAINT bad_serials_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP',
+      ],
+      'V1-02': [
+        'bad_times',
+        'id uuid NOT NULL DEFAULT gen_uuid_v7() CONSTRAINT bad_times_pkey PRIMARY KEY, created_at timestamp DEFAULT now()',
+      ],
       'V1-03': ['bad_soft_deletes', 'BASE, deleted_at timestamptz(3), name text, CONSTRAINT bad_soft_deletes_name_key UNIQUE (name)'],
       'V1-04': ['bad_references', 'BASE, user_id uuid CONSTRAINT bad_references_user_id_fkey REFERENCES users (id)'],
-      'V1-05': ['bad_unindexed', 'BASE, user_id uuid NOT NULL CONSTRAINT bad_unindexed_user_id_fkey REFERENCES users (id) ON DELETE CASCADE'],
-      'V1-06': ['bad_cross_schema', 'BASE, thing_id uuid CONSTRAINT bad_cross_schema_thing_id_fkey REFERENCES elsewhere.things (id) ON DELETE CASCADE'],
+      'V1-05': [
+        'bad_unindexed',
+        'BASE, user_id uuid NOT NULL CONSTRAINT bad_unindexed_user_id_fkey REFERENCES users (id) ON DELETE CASCADE',
+      ],
+      'V1-06': [
+        'bad_cross_schema',
+        'BASE, thing_id uuid CONSTRAINT bad_cross_schema_thing_id_fkey REFERENCES elsewhere.things (id) ON DELETE CASCADE',
+      ],
       'V1-07': ['bad_names', 'BASE, code text, CONSTRAINT code_unique UNIQUE (code)'],
       'V1-08': ['bad_statuses', "BASE, status text NOT NULL DEFAULT 'new'"],
       'V1-10': ['bad_tokens', 'BASE, refresh_token text NOT NULL'],
@@ -229,7 +247,9 @@ describe('V1 conformance', () => {
     before(async () => {
       await sql`CREATE SCHEMA elsewhere`.execute(scratch.db)
       await sql`CREATE TABLE elsewhere.things (id uuid PRIMARY KEY)`.execute(scratch.db)
-      await sql`CREATE TABLE bad_uuid_defaults (id uuid NOT NULL DEFAULT gen_random_uuid() CONSTRAINT bad_uuid_defaults_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(scratch.db)
+      await sql`CREATE TABLE bad_uuid_defaults (id uuid NOT NULL DEFAULT gen_random_uuid() CONSTRAINT bad_uuid_defaults_pkey PRIMARY KEY, created_at timestamptz(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)`.execute(
+        scratch.db,
+      )
       await sql`CREATE TABLE bad_precision (${base('bad_precision')}, played_at timestamptz NOT NULL)`.execute(scratch.db)
       for (const [table, definition] of Object.values(brokenTables)) {
         const columns = definition.startsWith('BASE') ? sql`${base(table)}${sql.raw(definition.slice(4))}` : sql.raw(definition)

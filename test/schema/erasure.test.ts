@@ -141,37 +141,46 @@ describe('erasure of a user', () => {
   /** For each row of the erasure table, by its path: the row it is about, in a world of Alice (erased), Bob and Carol. */
   const scenarios: Readonly<Record<string, (cast: Cast) => Promise<Subject>>> = {
     'users ← user_roles.user_id': ({ alice }) => subject('user_roles', make('user_roles', { user_id: alice.id })),
-    'users ← user_roles.granted_by': ({ alice, bob }) => subject('user_roles', make('user_roles', { user_id: bob.id, granted_by: alice.id })),
+    'users ← user_roles.granted_by': ({ alice, bob }) =>
+      subject('user_roles', make('user_roles', { user_id: bob.id, granted_by: alice.id })),
     'users ← user_sessions.user_id': ({ alice }) => subject('user_sessions', session(alice)),
-    'users ← refresh_tokens.user_id': ({ alice }) => subject('refresh_tokens', make('refresh_tokens', { user_id: alice.id, session_id: null })),
+    'users ← refresh_tokens.user_id': ({ alice }) =>
+      subject('refresh_tokens', make('refresh_tokens', { user_id: alice.id, session_id: null })),
     'users ← user_sessions.user_id ← refresh_tokens.(session_id, user_id)': async ({ alice }) =>
       subject('refresh_tokens', make('refresh_tokens', { user_id: alice.id, session_id: (await session(alice)).id })),
-    'users ← password_reset_tokens.user_id': ({ alice }) => subject('password_reset_tokens', make('password_reset_tokens', { user_id: alice.id })),
+    'users ← password_reset_tokens.user_id': ({ alice }) =>
+      subject('password_reset_tokens', make('password_reset_tokens', { user_id: alice.id })),
     'users ← email_verification_tokens.user_id': ({ alice }) =>
       subject('email_verification_tokens', make('email_verification_tokens', { user_id: alice.id })),
     'users ← tracks.user_id': ({ alice }) => subject('tracks', track(alice)),
-    'users ← tracks.user_id ← track_versions.track_id': async ({ alice, bob }) => subject('track_versions', version(await track(alice), bob)),
+    'users ← tracks.user_id ← track_versions.track_id': async ({ alice, bob }) =>
+      subject('track_versions', version(await track(alice), bob)),
     'users ← track_versions.created_by': async ({ alice, bob }) => subject('track_versions', version(await track(bob), alice)),
     'users ← tracks.user_id ← hls_streams.track_id': async ({ alice }) => subject('hls_streams', stream(await track(alice), null)),
     'users ← tracks.user_id ← track_versions.track_id ← hls_streams.(track_version_id, track_id)': async ({ alice }) => {
       const tune = await track(alice)
       return subject('hls_streams', stream(tune, await version(tune)))
     },
-    'users ← tracks.user_id ← hls_transcode_queue.track_id': async ({ alice }) => subject('hls_transcode_queue', job(await track(alice), null)),
+    'users ← tracks.user_id ← hls_transcode_queue.track_id': async ({ alice }) =>
+      subject('hls_transcode_queue', job(await track(alice), null)),
     'users ← tracks.user_id ← track_versions.track_id ← hls_transcode_queue.(track_version_id, track_id)': async ({ alice }) => {
       const tune = await track(alice)
       return subject('hls_transcode_queue', job(tune, await version(tune)))
     },
     'users ← tracks.user_id ← track_plays.track_id': async ({ alice, bob }) => subject('track_plays', play(bob, await track(alice))),
     'users ← track_plays.user_id': async ({ alice, bob, carol }) =>
-      subject('track_plays', play(alice, await track(bob), { session_id: (await session(alice)).id, playlist_id: (await playlist(carol)).id })),
+      subject(
+        'track_plays',
+        play(alice, await track(bob), { session_id: (await session(alice)).id, playlist_id: (await playlist(carol)).id }),
+      ),
     'users ← playlists.user_id ← track_plays.playlist_id': async ({ alice, bob, carol }) =>
       subject('track_plays', play(bob, await track(carol), { playlist_id: (await playlist(alice)).id })),
     'users ← tracks.user_id ← track_plays.track_id ← playback_analytics.(track_play_id, track_id)': async ({ alice, bob }) =>
       subject('playback_analytics', analytics(await play(bob, await track(alice)))),
     'users ← tracks.user_id ← playback_analytics.track_id': async ({ alice, bob }) =>
       subject('playback_analytics', analytics(await play(bob, await track(alice)))),
-    'users ← playback_analytics.user_id': async ({ alice, bob }) => subject('playback_analytics', analytics(await play(alice, await track(bob)))),
+    'users ← playback_analytics.user_id': async ({ alice, bob }) =>
+      subject('playback_analytics', analytics(await play(alice, await track(bob)))),
     'users ← tracks.user_id ← track_plays.track_id ← bitrate_adaptation_logs.track_play_id': async ({ alice, bob }) =>
       subject('bitrate_adaptation_logs', make('bitrate_adaptation_logs', { track_play_id: (await play(bob, await track(alice))).id })),
     'users ← tracks.user_id ← hls_streams.track_id ← bitrate_adaptation_logs.hls_stream_id': async ({ alice, bob, carol }) =>
@@ -182,34 +191,56 @@ describe('erasure of a user', () => {
           hls_stream_id: (await stream(await track(alice), null)).id,
         }),
       ),
-    'users ← track_history.user_id': async ({ alice, bob }) => subject('track_history', make('track_history', { user_id: alice.id, track_id: (await track(bob)).id })),
+    'users ← track_history.user_id': async ({ alice, bob }) =>
+      subject('track_history', make('track_history', { user_id: alice.id, track_id: (await track(bob)).id })),
     'users ← tracks.user_id ← track_history.track_id': async ({ alice, bob }) =>
       subject('track_history', make('track_history', { user_id: bob.id, track_id: (await track(alice)).id })),
-    'users ← track_likes.user_id': async ({ alice, bob }) => subject('track_likes', make('track_likes', { user_id: alice.id, track_id: (await track(bob)).id })),
+    'users ← track_likes.user_id': async ({ alice, bob }) =>
+      subject('track_likes', make('track_likes', { user_id: alice.id, track_id: (await track(bob)).id })),
     'users ← tracks.user_id ← track_likes.track_id': async ({ alice, bob }) =>
       subject('track_likes', make('track_likes', { user_id: bob.id, track_id: (await track(alice)).id })),
-    'users ← track_shares.user_id': async ({ alice, bob }) => subject('track_shares', make('track_shares', { user_id: alice.id, track_id: (await track(bob)).id })),
+    'users ← track_shares.user_id': async ({ alice, bob }) =>
+      subject('track_shares', make('track_shares', { user_id: alice.id, track_id: (await track(bob)).id })),
     'users ← tracks.user_id ← track_shares.track_id': async ({ alice, bob }) =>
       subject('track_shares', make('track_shares', { user_id: bob.id, track_id: (await track(alice)).id })),
     'users ← track_comments.user_id': async ({ alice, carol }) => subject('track_comments', comment(alice, await track(carol))),
-    'users ← tracks.user_id ← track_comments.track_id': async ({ alice, bob }) => subject('track_comments', comment(bob, await track(alice))),
+    'users ← tracks.user_id ← track_comments.track_id': async ({ alice, bob }) =>
+      subject('track_comments', comment(bob, await track(alice))),
     'users ← track_comments.user_id ← track_comments.(parent_id, track_id)': async ({ alice, bob, carol }) => {
       const tune = await track(carol)
       return subject('track_comments', comment(bob, tune, await comment(alice, tune)))
     },
     'users ← playlists.user_id': ({ alice }) => subject('playlists', playlist(alice)),
     'users ← playlists.user_id ← playlist_tracks.playlist_id': async ({ alice, bob, carol }) =>
-      subject('playlist_tracks', make('playlist_tracks', { playlist_id: (await playlist(alice)).id, track_id: (await track(carol)).id, added_by: bob.id })),
+      subject(
+        'playlist_tracks',
+        make('playlist_tracks', { playlist_id: (await playlist(alice)).id, track_id: (await track(carol)).id, added_by: bob.id }),
+      ),
     'users ← tracks.user_id ← playlist_tracks.track_id': async ({ alice, bob }) =>
-      subject('playlist_tracks', make('playlist_tracks', { playlist_id: (await playlist(bob)).id, track_id: (await track(alice)).id, added_by: bob.id })),
+      subject(
+        'playlist_tracks',
+        make('playlist_tracks', { playlist_id: (await playlist(bob)).id, track_id: (await track(alice)).id, added_by: bob.id }),
+      ),
     'users ← playlist_tracks.added_by': async ({ alice, bob, carol }) =>
-      subject('playlist_tracks', make('playlist_tracks', { playlist_id: (await playlist(bob)).id, track_id: (await track(carol)).id, added_by: alice.id })),
+      subject(
+        'playlist_tracks',
+        make('playlist_tracks', { playlist_id: (await playlist(bob)).id, track_id: (await track(carol)).id, added_by: alice.id }),
+      ),
     'users ← playlists.user_id ← playlist_collaborators.playlist_id': async ({ alice, bob }) =>
-      subject('playlist_collaborators', make('playlist_collaborators', { playlist_id: (await playlist(alice)).id, user_id: bob.id, invited_by: alice.id })),
+      subject(
+        'playlist_collaborators',
+        make('playlist_collaborators', { playlist_id: (await playlist(alice)).id, user_id: bob.id, invited_by: alice.id }),
+      ),
     'users ← playlist_collaborators.user_id': async ({ alice, bob }) =>
-      subject('playlist_collaborators', make('playlist_collaborators', { playlist_id: (await playlist(bob)).id, user_id: alice.id, invited_by: bob.id })),
+      subject(
+        'playlist_collaborators',
+        make('playlist_collaborators', { playlist_id: (await playlist(bob)).id, user_id: alice.id, invited_by: bob.id }),
+      ),
     'users ← playlist_collaborators.invited_by': async ({ alice, bob, carol }) =>
-      subject('playlist_collaborators', make('playlist_collaborators', { playlist_id: (await playlist(bob)).id, user_id: carol.id, invited_by: alice.id })),
+      subject(
+        'playlist_collaborators',
+        make('playlist_collaborators', { playlist_id: (await playlist(bob)).id, user_id: carol.id, invited_by: alice.id }),
+      ),
     'users ← playlists.user_id ← playlist_follows.playlist_id': async ({ alice, bob }) =>
       subject('playlist_follows', make('playlist_follows', { playlist_id: (await playlist(alice)).id, user_id: bob.id })),
     'users ← playlist_follows.user_id': async ({ alice, bob }) =>
@@ -233,7 +264,10 @@ describe('erasure of a user', () => {
         const last = linksOf(path).at(-1)!
         return `${last.table}.${last.column}`
       })
-      expect(rows.filter((key, index) => rows.indexOf(key) !== index), 'references with two rows').to.deep.equal([])
+      expect(
+        rows.filter((key, index) => rows.indexOf(key) !== index),
+        'references with two rows',
+      ).to.deep.equal([])
       expect([...rows].sort()).to.deep.equal([...expected].sort())
     })
 
@@ -327,7 +361,12 @@ describe('erasure of a user', () => {
       await erase(alice)
 
       expect(await find('track_comments', aliceComment)).to.equal(undefined)
-      expect(await find('track_comments', bobReply)).to.include({ parent_id: null, track_id: tune.id, user_id: bob.id, body: bobReply.body })
+      expect(await find('track_comments', bobReply)).to.include({
+        parent_id: null,
+        track_id: tune.id,
+        user_id: bob.id,
+        body: bobReply.body,
+      })
       expect(await find('track_comments', carolReply)).to.include({ parent_id: bobReply.id, track_id: tune.id, user_id: carol.id })
     })
 
@@ -361,7 +400,11 @@ describe('erasure of a user', () => {
 
       expect(await find('playlists', bobsPlaylist), "Bob's playlist").to.include({ id: bobsPlaylist.id, user_id: bob.id, deleted_at: null })
       expect(await find('playlist_tracks', ofAlice), "the entry of Alice's track").to.equal(undefined)
-      expect(await find('playlist_tracks', addedByAlice), 'the entry Alice added').to.include({ added_by: null, position: 1, deleted_at: null })
+      expect(await find('playlist_tracks', addedByAlice), 'the entry Alice added').to.include({
+        added_by: null,
+        position: 1,
+        deleted_at: null,
+      })
       expect(await find('playlist_tracks', ofBob), "Bob's own entry").to.deep.equal(ofBob)
     })
   })
@@ -466,16 +509,25 @@ describe('erasure of a user', () => {
 
     it('should purge an expired session without updating any play recorded in it', async () => {
       const { bob, carol } = await castOf()
-      const expired = await make('user_sessions', { user_id: bob.id, token_hash: tokenHash(`expired session of ${bob.id}`), expires_at: new Date(Date.now() - 86_400_000) })
+      const expired = await make('user_sessions', {
+        user_id: bob.id,
+        token_hash: tokenHash(`expired session of ${bob.id}`),
+        expires_at: new Date(Date.now() - 86_400_000),
+      })
       const ids = await plays(200, { track_id: (await track(carol)).id, user_id: bob.id, session_id: expired.id })
 
-      const updated = await updatesBy(['track_plays'], (trx) => trx.deleteFrom('user_sessions').where('expires_at', '<', new Date()).execute())
+      const updated = await updatesBy(['track_plays'], (trx) =>
+        trx.deleteFrom('user_sessions').where('expires_at', '<', new Date()).execute(),
+      )
 
       expect(await find('user_sessions', expired)).to.equal(undefined)
       expect(updated).to.deep.equal({ track_plays: 0 })
       const kept = await database.db.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
       expect(kept).to.have.length(200)
-      expect(kept.every((row) => row.user_id === bob.id && row.session_id === expired.id), 'plays as they were').to.equal(true)
+      expect(
+        kept.every((row) => row.user_id === bob.id && row.session_id === expired.id),
+        'plays as they were',
+      ).to.equal(true)
     })
 
     it("should update each of the erased user's plays and audit entries once", async () => {
@@ -496,7 +548,10 @@ describe('erasure of a user', () => {
       expect(updated).to.deep.equal({ track_plays: 100, audit_logs: 3 })
       const after = await database.db.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
       expect(after).to.have.length(100)
-      expect(after.every((row) => row.user_id === null && row.session_id === null), 'plays cleared of user and session').to.equal(true)
+      expect(
+        after.every((row) => row.user_id === null && row.session_id === null),
+        'plays cleared of user and session',
+      ).to.equal(true)
       expect(await database.db.selectFrom('track_plays').select('id').where('id', 'in', anonymous).execute()).to.have.length(10)
     })
   })

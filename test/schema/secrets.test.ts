@@ -34,7 +34,8 @@ const notKdfStrings: Readonly<Record<string, string>> = {
   'an md5-crypt string': '$1$saltsalt$qjXMvbEw8oaL.CzflDugX/',
   'a bcrypt string cut short': '$2b$12$R9h/cIPz0gi.URNNX3kh2O',
   'an argon2id string without its hash': '$argon2id$v=19$m=65536,t=3,p=4$3OTjtX4Cdza8vRbPz6EjkQ',
-  'an argon2id string with a line break after it': '$argon2id$v=19$m=65536,t=3,p=4$3OTjtX4Cdza8vRbPz6EjkQ$Gb4UMBgyNPJDE0TV+qYgNCuBW0DSmhG5E6nkyOzYmbE\n',
+  'an argon2id string with a line break after it':
+    '$argon2id$v=19$m=65536,t=3,p=4$3OTjtX4Cdza8vRbPz6EjkQ$Gb4UMBgyNPJDE0TV+qYgNCuBW0DSmhG5E6nkyOzYmbE\n',
 }
 
 describe('secrets at rest', () => {
@@ -54,7 +55,12 @@ describe('secrets at rest', () => {
     it('should refuse a token in clear as token_hash, on insert and on update, in every table that has one', async () => {
       for (const table of tokenTables) {
         const constraint = `${table}_token_hash_check`
-        await expectPgError(createRow(database.db, table, { token_hash: 'raw-reset-token-in-clear' }), '23514', constraint, `${table} insert`)
+        await expectPgError(
+          createRow(database.db, table, { token_hash: 'raw-reset-token-in-clear' }),
+          '23514',
+          constraint,
+          `${table} insert`,
+        )
         const row = await createRow(database.db, table, { token_hash: sha256(`a token of ${table}`) })
         await expectPgError(
           database.db.updateTable(table).set({ token_hash: 'raw-reset-token-in-clear' }).where('id', '=', row.id).execute(),
@@ -71,14 +77,19 @@ describe('secrets at rest', () => {
       const spellings = {
         'upper-case hex': hex.toUpperCase(),
         'hex with a prefix': `sha256:${hex}`,
-        'base64': digest.digest('base64'),
+        base64: digest.digest('base64'),
         '63 hex digits': hex.slice(1),
         '65 hex digits': `${hex}0`,
         'hex with a line break after it': `${hex}\n`,
       }
       for (const table of tokenTables) {
         for (const [spelling, value] of Object.entries(spellings)) {
-          await expectPgError(createRow(database.db, table, { token_hash: value }), '23514', `${table}_token_hash_check`, `${table}, ${spelling}`)
+          await expectPgError(
+            createRow(database.db, table, { token_hash: value }),
+            '23514',
+            `${table}_token_hash_check`,
+            `${table}, ${spelling}`,
+          )
         }
       }
     })

@@ -55,7 +55,12 @@ describe('soft delete of a user', () => {
 
   /** What a backend does to close an account: set deleted_at, nothing else. */
   const softDelete = (db: Kysely<any>, user: Row) =>
-    db.updateTable('users').set({ deleted_at: sql`CURRENT_TIMESTAMP` }).where('id', '=', user.id).where('deleted_at', 'is', null).execute()
+    db
+      .updateTable('users')
+      .set({ deleted_at: sql`CURRENT_TIMESTAMP` })
+      .where('id', '=', user.id)
+      .where('deleted_at', 'is', null)
+      .execute()
 
   /** The lookups an auth service makes by the hash of what a client sent, without looking at users.deleted_at. */
   const validSession = (db: Kysely<any>, token: string) =>
@@ -103,7 +108,9 @@ describe('soft delete of a user', () => {
   it('should keep when a session revoked earlier was revoked', async () => {
     const access = await accessOf()
     await softDelete(database.db, access.user)
-    expect(await find(database.db, 'user_sessions', access.revokedSession)).to.deep.include({ revoked_at: access.revokedSession.revoked_at })
+    expect(await find(database.db, 'user_sessions', access.revokedSession)).to.deep.include({
+      revoked_at: access.revokedSession.revoked_at,
+    })
   })
 
   it('should delete the unused password-reset and email-verification tokens, and keep the used ones', async () => {
@@ -112,7 +119,9 @@ describe('soft delete of a user', () => {
     expect(await find(database.db, 'password_reset_tokens', access.unusedReset), 'unused reset').to.equal(undefined)
     expect(await find(database.db, 'email_verification_tokens', access.unusedVerification), 'unused verification').to.equal(undefined)
     expect(await find(database.db, 'password_reset_tokens', access.usedReset), 'used reset').to.deep.equal(access.usedReset)
-    expect(await find(database.db, 'email_verification_tokens', access.usedVerification), 'used verification').to.deep.equal(access.usedVerification)
+    expect(await find(database.db, 'email_verification_tokens', access.usedVerification), 'used verification').to.deep.equal(
+      access.usedVerification,
+    )
   })
 
   it("should leave other users' sessions and tokens alone", async () => {
@@ -152,7 +161,11 @@ describe('soft delete of a user', () => {
 
     await softDelete(database.db, access.user)
     const revoked = await find(database.db, 'user_sessions', access.session)
-    await database.db.updateTable('users').set({ deleted_at: sql`CURRENT_TIMESTAMP + interval '1 day'` }).where('id', '=', access.user.id).execute()
+    await database.db
+      .updateTable('users')
+      .set({ deleted_at: sql`CURRENT_TIMESTAMP + interval '1 day'` })
+      .where('id', '=', access.user.id)
+      .execute()
     expect(await find(database.db, 'user_sessions', access.session), 'after deleted_at changes again').to.deep.equal(revoked)
   })
 })

@@ -32,7 +32,11 @@ describe('timestamps and JavaScript dates', () => {
 
   it('should store a time given with microseconds to the millisecond, so that what is read back matches', async () => {
     const user = await createRow(database.db, 'users', { last_login_at: '2026-12-03 10:11:12.345678+00' })
-    const { last_login_at } = await db().selectFrom('users').select('last_login_at').where('id', '=', user.id as never).executeTakeFirstOrThrow()
+    const { last_login_at } = await db()
+      .selectFrom('users')
+      .select('last_login_at')
+      .where('id', '=', user.id as never)
+      .executeTakeFirstOrThrow()
     expect(last_login_at?.toISOString()).to.equal('2026-12-03T10:11:12.346Z')
     const found = await db().selectFrom('users').select('id').where('last_login_at', '=', last_login_at).execute()
     expect(found).to.have.lengthOf(1)
@@ -59,7 +63,9 @@ describe('timestamps and JavaScript dates', () => {
         .limit(5)
       if (cursor !== undefined) {
         const { created_at, id } = cursor
-        page = page.where((eb) => eb.or([eb('created_at', '<', created_at), eb.and([eb('created_at', '=', created_at), eb('id', '<', id as never)])]))
+        page = page.where((eb) =>
+          eb.or([eb('created_at', '<', created_at), eb.and([eb('created_at', '=', created_at), eb('id', '<', id as never)])]),
+        )
       }
       const rows = await page.execute()
       if (rows.length === 0) {
@@ -100,7 +106,12 @@ describe('timestamps and JavaScript dates', () => {
             .returning('updated_at')
             .executeTakeFirstOrThrow()
           expect(updated_at.getTime(), name).to.be.greaterThan(seen.getTime())
-          const stale = await trx.updateTable('playlists').set({ name: 'Stale' }).where('id', '=', playlist.id).where('updated_at', '=', seen).executeTakeFirst()
+          const stale = await trx
+            .updateTable('playlists')
+            .set({ name: 'Stale' })
+            .where('id', '=', playlist.id)
+            .where('updated_at', '=', seen)
+            .executeTakeFirst()
           expect(stale.numUpdatedRows, `${name}: a write guarded by the updated_at read before it`).to.equal(0n)
           seen = updated_at
         }
@@ -115,9 +126,11 @@ describe('timestamps and JavaScript dates', () => {
       .where('id', '=', playlist.id)
       .returning('updated_at')
       .executeTakeFirstOrThrow()
-    const { micros } = (await sql<{ micros: string }>`
+    const { micros } = (
+      await sql<{ micros: string }>`
       SELECT extract(microseconds FROM updated_at)::bigint % 1000 AS micros FROM playlists WHERE id = ${playlist.id}
-    `.execute(db())).rows[0]!
+    `.execute(db())
+    ).rows[0]!
     expect(Number(micros)).to.equal(0)
     expect(await db().selectFrom('playlists').select('id').where('updated_at', '=', updated_at).execute()).to.have.lengthOf(1)
   })

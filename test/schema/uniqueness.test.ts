@@ -49,11 +49,7 @@ describe('uniqueness and soft delete', () => {
   const database = useTestDatabase()
 
   const expectDuplicateRejected = (rule: UniquenessRule, original: Row): Promise<void> =>
-    expectPgError(
-      createRow(database.db, rule.table, keyOf(original, rule)),
-      '23505',
-      `${rule.table}_${rule.columns.join('_')}_key`,
-    )
+    expectPgError(createRow(database.db, rule.table, keyOf(original, rule)), '23505', `${rule.table}_${rule.columns.join('_')}_key`)
 
   for (const rule of liveRules) {
     it(`should reject a live duplicate of ${describeRule(rule)}`, async () => {
@@ -145,7 +141,11 @@ describe('uniqueness and soft delete', () => {
       const [first] = (await playlistEntries(1)) as [Row]
       const entry = { id: randomUUID(), playlist_id: first.playlist_id, track_id: first.track_id, position: 1 }
       for (let attempt = 0; attempt < 2; attempt++) {
-        await database.db.insertInto('playlist_tracks').values(entry).onConflict((oc) => oc.doNothing()).execute()
+        await database.db
+          .insertInto('playlist_tracks')
+          .values(entry)
+          .onConflict((oc) => oc.doNothing())
+          .execute()
       }
       const rows = await database.db.selectFrom('playlist_tracks').select('id').where('playlist_id', '=', first.playlist_id).execute()
       expect(rows.map((row) => row.id)).to.have.members([first.id, entry.id])
@@ -225,10 +225,20 @@ describe('uniqueness and soft delete', () => {
         await insert
         await expectPgError(two.commit().execute(), '23505', constraint, 'the second commit')
       } finally {
-        await one.rollback().execute().catch(() => {})
-        await two.rollback().execute().catch(() => {})
+        await one
+          .rollback()
+          .execute()
+          .catch(() => {})
+        await two
+          .rollback()
+          .execute()
+          .catch(() => {})
       }
-      const positions = await database.db.selectFrom('playlist_tracks').select('position').where('playlist_id', '=', first.playlist_id).execute()
+      const positions = await database.db
+        .selectFrom('playlist_tracks')
+        .select('position')
+        .where('playlist_id', '=', first.playlist_id)
+        .execute()
       expect(positions.map((row) => row.position)).to.have.members([0, 1])
     })
 
@@ -236,7 +246,8 @@ describe('uniqueness and soft delete', () => {
       const [a, b] = (await playlistEntries(2)) as [Row, Row]
       // A new row version (xmin) is an update, whether or not the clock has moved since the last one.
       const version = async (db: Kysely<any>) =>
-        (await sql<{ xmin: string; updated_at: Date }>`SELECT xmin, updated_at FROM playlists WHERE id = ${a.playlist_id}`.execute(db)).rows[0]!
+        (await sql<{ xmin: string; updated_at: Date }>`SELECT xmin, updated_at FROM playlists WHERE id = ${a.playlist_id}`.execute(db))
+          .rows[0]!
       const touchedBy = (change: (db: Kysely<any>) => Promise<unknown>): Promise<boolean> =>
         database.db.transaction().execute(async (trx) => {
           const before = await version(trx)
@@ -244,12 +255,28 @@ describe('uniqueness and soft delete', () => {
           const after = await version(trx)
           return after.xmin !== before.xmin && after.updated_at.getTime() > before.updated_at.getTime()
         })
-      expect(await touchedBy((db) => createRow(db, 'playlist_tracks', { playlist_id: a.playlist_id, position: 5 })), 'insert').to.equal(true)
+      expect(await touchedBy((db) => createRow(db, 'playlist_tracks', { playlist_id: a.playlist_id, position: 5 })), 'insert').to.equal(
+        true,
+      )
       expect(await touchedBy((db) => setPosition(db, a, 9)), 'move').to.equal(true)
-      expect(await touchedBy((db) => db.updateTable('playlist_tracks').set({ deleted_at: sql`CURRENT_TIMESTAMP` }).where('id', '=', b.id).execute()), 'soft delete').to.equal(true)
+      expect(
+        await touchedBy((db) =>
+          db
+            .updateTable('playlist_tracks')
+            .set({ deleted_at: sql`CURRENT_TIMESTAMP` })
+            .where('id', '=', b.id)
+            .execute(),
+        ),
+        'soft delete',
+      ).to.equal(true)
       expect(await touchedBy((db) => db.deleteFrom('playlist_tracks').where('id', '=', a.id).execute()), 'delete').to.equal(true)
       const adder = await createRow(database.db, 'users')
-      await createRow(database.db, 'playlist_tracks', { playlist_id: a.playlist_id, track_id: b.track_id, position: 11, added_by: adder.id })
+      await createRow(database.db, 'playlist_tracks', {
+        playlist_id: a.playlist_id,
+        track_id: b.track_id,
+        position: 11,
+        added_by: adder.id,
+      })
       expect(await touchedBy((db) => db.deleteFrom('users').where('id', '=', adder.id).execute()), 'erasing the adder').to.equal(false)
     })
   })

@@ -76,7 +76,11 @@ describe('values, defaults and generated columns', () => {
     const context = `${table}.${column} = ${asText(value).slice(0, 20)}`
     await expectPgError(createRow(database.db, table, { [column]: value }), '23514', constraint, `${context} on insert`)
     const row = await createRow(database.db, table)
-    const update = database.db.updateTable(table).set({ [column]: value }).where('id', '=', row.id).execute()
+    const update = database.db
+      .updateTable(table)
+      .set({ [column]: value })
+      .where('id', '=', row.id)
+      .execute()
     await expectPgError(update, '23514', constraint, `${context} on update`)
   }
 
@@ -338,14 +342,16 @@ describe('values, defaults and generated columns', () => {
         }
         const tracks = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute()
         const last = tracks.at(-1)
-        return { tracks, next: tracks.length === limit && last !== undefined ? { createdAt: last.created_at as Date, id: last.id as string } : undefined }
+        return {
+          tracks,
+          next: tracks.length === limit && last !== undefined ? { createdAt: last.created_at as Date, id: last.id as string } : undefined,
+        }
       }
 
       it('should list every row once when ids and created_at order two transactions differently', async () => {
         const db = feedDatabase.db
         const owner = await createRow(db, 'users')
-        const publicTrack = (trx: Kysely<any>) =>
-          createRow(trx, 'tracks', { user_id: owner.id, visibility: 'public', deleted_at: null })
+        const publicTrack = (trx: Kysely<any>) => createRow(trx, 'tracks', { user_id: owner.id, visibility: 'public', deleted_at: null })
         const made: Row[] = []
         for (let i = 0; i < 3; i++) {
           made.push(await publicTrack(db))
@@ -366,13 +372,18 @@ describe('values, defaults and generated columns', () => {
           early = await publicTrack(t1)
           await t1.commit().execute()
         } finally {
-          await t1.rollback().execute().catch(() => {})
+          await t1
+            .rollback()
+            .execute()
+            .catch(() => {})
         }
         made.push(late, early)
         expect((early.created_at as Date).getTime(), "T1's created_at before T2's").to.be.lessThan((late.created_at as Date).getTime())
         expect(early.id > late.id, "T1's id after T2's").to.equal(true)
         // Rows of one transaction share their created_at; their ids break the tie.
-        made.push(...(await db.transaction().execute(async (trx) => [await publicTrack(trx), await publicTrack(trx), await publicTrack(trx)])))
+        made.push(
+          ...(await db.transaction().execute(async (trx) => [await publicTrack(trx), await publicTrack(trx), await publicTrack(trx)])),
+        )
         made.push(await publicTrack(db))
 
         const listed: Row[] = []
@@ -387,7 +398,10 @@ describe('values, defaults and generated columns', () => {
         }
 
         const ids = listed.map((row) => row.id)
-        expect(ids.filter((id, index) => ids.indexOf(id) !== index), 'rows listed twice').to.deep.equal([])
+        expect(
+          ids.filter((id, index) => ids.indexOf(id) !== index),
+          'rows listed twice',
+        ).to.deep.equal([])
         expect([...ids].sort()).to.deep.equal(made.map((row) => row.id).sort())
         const key = (row: Row): [number, string] => [(row.created_at as Date).getTime(), row.id]
         const outOfOrder = listed.filter((row, index) => {

@@ -17,9 +17,7 @@ export function useMigrationFolders(): (migrations: Readonly<Record<string, stri
   return async (migrations) => {
     const folder = await fs.mkdtemp(path.join(testDirectory, '.tmp-migrations-'))
     folders.push(folder)
-    await Promise.all(
-      Object.entries(migrations).map(([name, source]) => fs.writeFile(path.join(folder, `${name}.ts`), source)),
-    )
+    await Promise.all(Object.entries(migrations).map(([name, source]) => fs.writeFile(path.join(folder, `${name}.ts`), source)))
     return folder
   }
 }

@@ -445,7 +445,9 @@ describe('fixtures', () => {
       expect(await exists(scratch.db, 'users', widget.owner_id)).to.equal(true)
       expect(widget).to.include({ reviewer_id: null, note: null })
       expect(['draft', 'live', 'retired']).to.include(widget.status)
-      expect(widget.label).to.be.a('string').and.match(/^label_/)
+      expect(widget.label)
+        .to.be.a('string')
+        .and.match(/^label_/)
       expect(widget.settings).to.deep.equal({})
       expect(widgets.map((row) => row.sequence)).to.deep.equal(Array.from({ length: 500 }, (_, i) => i + 1))
     })
@@ -455,11 +457,22 @@ describe('fixtures', () => {
       const f = fixtures(scratch.db as unknown as Kysely<Database>)
 
       const failures = await Promise.all(
-        ['gadgets', 'no_such_table'].map((table) => f.create(table as never).then(() => undefined, (error: unknown) => error)),
+        ['gadgets', 'no_such_table'].map((table) =>
+          f.create(table as never).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        ),
       )
 
-      expect(failures[0]).to.be.instanceOf(FixtureError).with.property('message').that.matches(/gadgets\.tags \(text\[\]\)/)
-      expect(failures[1]).to.be.instanceOf(FixtureError).with.property('message').that.matches(/no table "no_such_table"/)
+      expect(failures[0])
+        .to.be.instanceOf(FixtureError)
+        .with.property('message')
+        .that.matches(/gadgets\.tags \(text\[\]\)/)
+      expect(failures[1])
+        .to.be.instanceOf(FixtureError)
+        .with.property('message')
+        .that.matches(/no table "no_such_table"/)
     })
   })
 })

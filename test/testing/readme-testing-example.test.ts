@@ -6,7 +6,7 @@ const HEADING = '## Testing your backend with @veza/db/testing'
 describe('README: testing your backend', () => {
   const exampleFolder = useExampleFolders()
 
-  it('should run the example mocha suite as written, cold, under mocha\'s defaults, its tests passing', async function () {
+  it("should run the example mocha suite as written, cold, under mocha's defaults, its tests passing", async function () {
     this.timeout(120_000)
     const example = await readmeExample(HEADING)
     expect(example).to.match(/^import .+ from '@veza\/db\/testing'$/m)

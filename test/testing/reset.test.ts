@@ -22,7 +22,14 @@ async function insertUser(db: Kysely<Database>): Promise<UserId> {
 }
 
 const countUsers = async (db: Kysely<Database>): Promise<number> =>
-  Number((await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()).count)
+  Number(
+    (
+      await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<string>().as('count'))
+        .executeTakeFirstOrThrow()
+    ).count,
+  )
 
 describe('truncateAllTables', () => {
   const database = useTestDatabase()
@@ -58,7 +65,10 @@ describe('truncateAllTables', () => {
       await sql`CREATE SCHEMA chat`.execute(scratch.db)
       await sql`CREATE TABLE chat.members (user_id uuid REFERENCES public.users (id))`.execute(scratch.db)
 
-      const failure = await truncateAllTables(scratch.db).then(() => undefined, (error: unknown) => error)
+      const failure = await truncateAllTables(scratch.db).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
 
       expect((failure as { code?: string }).code).to.equal('0A000')
       expect(await countUsers(scratch.db)).to.equal(1)
@@ -110,7 +120,10 @@ describe('startTestTransaction', () => {
         await insertUser(trx)
         throw new Error('the handler failed')
       })
-      .then(() => undefined, (error: unknown) => error)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      )
 
     expect((failure as Error).message).to.equal('the handler failed')
     expect(await countUsers(test.db)).to.equal(1)
@@ -134,7 +147,10 @@ describe('startTestTransaction', () => {
         await trx.insertInto('roles').values({ name: 'admin' }).execute()
         await trx.insertInto('roles').values({ name: 'admin' }).execute()
       })
-      .then(() => undefined, (error: { code?: string }) => error.code)
+      .then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      )
 
     expect(duplicate).to.equal('23505')
     expect(await test.db.selectFrom('roles').selectAll().execute()).to.deep.equal([])
@@ -156,7 +172,10 @@ describe('startTestTransaction', () => {
       const failure = await test.db
         .transaction()
         .execute((trx) => trx.updateTable('playlist_tracks').set({ position: 1 }).where('id', '=', first.id).execute())
-        .then(() => undefined, (error: { code?: string; constraint?: string }) => error)
+        .then(
+          () => undefined,
+          (error: { code?: string; constraint?: string }) => error,
+        )
       expect(failure).to.include({ code: '23505', constraint: positionKey })
       const positions = await test.db.selectFrom('playlist_tracks').select(['id', 'position']).orderBy('position').execute()
       expect(positions).to.deep.equal([
@@ -186,7 +205,10 @@ describe('startTestTransaction', () => {
         .set({ position: 1 })
         .where('id', '=', first.id)
         .execute()
-        .then(() => undefined, (error: { code?: string; constraint?: string }) => error)
+        .then(
+          () => undefined,
+          (error: { code?: string; constraint?: string }) => error,
+        )
       expect(failure).to.include({ code: '23505', constraint: positionKey })
     })
   })

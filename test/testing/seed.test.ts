@@ -33,7 +33,9 @@ function expectUsageError(result: CliResult, pattern: RegExp): void {
   expect(result.code, result.stderr).to.equal(2)
   expect(result.stdout).to.equal('')
   expect(result.stderrLines.filter((line) => line.startsWith('error: '))).to.have.length(1)
-  expect(result.stderrLines.at(-1)).to.match(/^error: /).and.to.match(pattern)
+  expect(result.stderrLines.at(-1))
+    .to.match(/^error: /)
+    .and.to.match(pattern)
 }
 
 describe('db:seed', () => {

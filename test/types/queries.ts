@@ -74,7 +74,10 @@ const newTrack: NewTrack = {
   visibility: 'unlisted',
   file_size_bytes: 5_000_000_000n,
 }
-await db.insertInto('tracks').values([newTrack, { ...newTrack, file_size_bytes: '5000000000' }]).execute()
+await db
+  .insertInto('tracks')
+  .values([newTrack, { ...newTrack, file_size_bytes: '5000000000' }])
+  .execute()
 
 // Ordinary columns update, a closed-set one to one of its values, a timestamp to a Date.
 await db
@@ -109,7 +112,10 @@ const { metadata } = await db
   .values({ action: 'track.shared', metadata: JSON.stringify({ track: song.id }) })
   .returning('metadata')
   .executeTakeFirstOrThrow()
-await db.updateTable('audit_logs').set({ metadata: JSON.stringify({ redacted: true }) }).execute()
+await db
+  .updateTable('audit_logs')
+  .set({ metadata: JSON.stringify({ redacted: true }) })
+  .execute()
 export type JsonChecks = Expect<Equals<typeof metadata, JsonObject>>
 
 // A violation is told apart by a constraint name the schema has.

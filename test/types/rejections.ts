@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely'
-import { type Database, type NewTrack, type NewUser, type Track, type TrackId, type UserId, isConstraintViolation } from '../../src/index.js'
+import {
+  type Database,
+  type NewTrack,
+  type NewUser,
+  type Track,
+  type TrackId,
+  type UserId,
+  isConstraintViolation,
+} from '../../src/index.js'
 
 declare const db: Kysely<Database>
 declare const userId: UserId
@@ -19,16 +27,22 @@ await db.selectFrom('users').select('nickname').execute()
 await db.selectFrom('users').selectAll().where('nickname', '=', 'ada').execute()
 
 // An unknown column cannot be inserted.
-// @ts-expect-error
-await db.insertInto('users').values({ ...user, nickname: 'ada' }).execute()
+await db
+  .insertInto('users')
+  // @ts-expect-error
+  .values({ ...user, nickname: 'ada' })
+  .execute()
 
 // An unknown table cannot be queried.
 // @ts-expect-error
 await db.selectFrom('songs').selectAll().execute()
 
 // A TrackId is not the UserId that tracks.user_id takes.
-// @ts-expect-error
-await db.insertInto('tracks').values({ ...song, user_id: trackId }).execute()
+await db
+  .insertInto('tracks')
+  // @ts-expect-error
+  .values({ ...song, user_id: trackId })
+  .execute()
 
 // A TrackId is not compared with users.id.
 // @ts-expect-error
@@ -39,20 +53,29 @@ await db.selectFrom('users').selectAll().where('users.id', '=', trackId).execute
 const owner: UserId = trackId
 
 // A plain string is no UserId in an insert...
-// @ts-expect-error
-await db.insertInto('tracks').values({ ...song, user_id: plainString }).execute()
+await db
+  .insertInto('tracks')
+  // @ts-expect-error
+  .values({ ...song, user_id: plainString })
+  .execute()
 
 // ...nor in a where.
 // @ts-expect-error
 await db.selectFrom('users').selectAll().where('id', '=', plainString).execute()
 
 // A table's id cannot be given another table's brand on insert.
-// @ts-expect-error
-await db.insertInto('users').values({ ...user, id: trackId }).execute()
+await db
+  .insertInto('users')
+  // @ts-expect-error
+  .values({ ...user, id: trackId })
+  .execute()
 
 // visibility takes only public, unlisted or private.
-// @ts-expect-error
-await db.insertInto('tracks').values({ ...song, visibility: 'secret' }).execute()
+await db
+  .insertInto('tracks')
+  // @ts-expect-error
+  .values({ ...song, visibility: 'secret' })
+  .execute()
 
 // A NewTrack literal checks the closed set too.
 // @ts-expect-error
@@ -99,8 +122,11 @@ await db.updateTable('users').set({ created_at: new Date() }).where('id', '=', u
 await db.updateTable('users').set({ updated_at: new Date() }).where('id', '=', userId).execute()
 
 // audit_logs.metadata is a JSON object or JSON text (its CHECK says object; pg would send an array as a PostgreSQL array).
-// @ts-expect-error
-await db.insertInto('audit_logs').values({ action: 'login', metadata: [1, 2] }).execute()
+await db
+  .insertInto('audit_logs')
+  // @ts-expect-error
+  .values({ action: 'login', metadata: [1, 2] })
+  .execute()
 // @ts-expect-error
 await db.updateTable('audit_logs').set({ metadata: 42 }).execute()
 

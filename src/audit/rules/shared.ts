@@ -25,7 +25,11 @@ export function foreignKeyLocation(foreignKey: ForeignKey): { readonly column?: 
 /** Whether a valid, plain (non-partial) btree index of the table leads with `columns`, in order. */
 export function hasLeadingIndex(t: TableContext, columns: readonly string[]): boolean {
   return t.indexes.some(
-    (index) => index.valid && index.method === 'btree' && index.predicate === null && columns.every((name, position) => index.keyColumns[position] === name),
+    (index) =>
+      index.valid &&
+      index.method === 'btree' &&
+      index.predicate === null &&
+      columns.every((name, position) => index.keyColumns[position] === name),
   )
 }
 
@@ -46,7 +50,9 @@ export function missingChecks(t: TableContext, checks: readonly SpecCheck[]): Br
       const named = t.constraints.find((constraint) => constraint.name === spec.name)
       return t.finding(
         { ...(spec.columns.length === 1 && { column: spec.columns[0]! }), constraint: spec.name },
-        named === undefined ? `nothing checks that ${spec.ensures}` : `${named.name} does not check that ${spec.ensures}: it is ${named.definition}`,
+        named === undefined
+          ? `nothing checks that ${spec.ensures}`
+          : `${named.name} does not check that ${spec.ensures}: it is ${named.definition}`,
         `${addColumnsFirst(t, spec.columns)}ALTER TABLE ${t.sql} ${named === undefined ? '' : `DROP CONSTRAINT ${t.name(named.name)}, `}` +
           `ADD CONSTRAINT ${t.name(spec.name)} CHECK (${spec.condition})`,
       )
@@ -55,7 +61,9 @@ export function missingChecks(t: TableContext, checks: readonly SpecCheck[]): Br
 
 /** The statement that drops `index`, or the constraint it implements. */
 export function dropIndex(t: TableContext, index: Index): string {
-  return index.constraint === null ? `DROP INDEX ${t.qualify(index.name)}` : `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(index.constraint)}`
+  return index.constraint === null
+    ? `DROP INDEX ${t.qualify(index.name)}`
+    : `ALTER TABLE ${t.sql} DROP CONSTRAINT ${t.name(index.constraint)}`
 }
 
 /** What a fix must do first when the table lacks some of `columns`: add them, as SCHEMA-V1.md has them. */

@@ -59,7 +59,11 @@ export function primaryKeyFinding(t: TableContext): Breach | undefined {
     )
   }
   if (id!.type !== 'uuid') {
-    const numbering = id!.identity ? ', an identity column' : sequenceOf(id!) === undefined ? '' : `, numbered by the sequence ${sequenceOf(id!)}`
+    const numbering = id!.identity
+      ? ', an identity column'
+      : sequenceOf(id!) === undefined
+        ? ''
+        : `, numbered by the sequence ${sequenceOf(id!)}`
     return t.finding(
       { column: 'id' },
       `id is ${id!.type}${numbering}, not uuid`,
@@ -85,7 +89,11 @@ function checkKeys(t: TableContext): Breach[] {
     if ((column.identity || sequence !== undefined) && key?.column !== column.name) {
       findings.push(
         column.identity
-          ? t.finding({ column: column.name }, `${column.name} is an identity column`, `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP IDENTITY`)
+          ? t.finding(
+              { column: column.name },
+              `${column.name} is an identity column`,
+              `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP IDENTITY`,
+            )
           : t.finding(
               { column: column.name },
               `${column.name} is numbered by the sequence ${sequence}`,
@@ -114,7 +122,9 @@ function checkSequences(catalogue: Catalogue): Breach[] {
   const used = new Set([
     ...catalogue.columns.flatMap((column) => sequenceOf(column) ?? []),
     ...catalogue.sequenceOwners
-      .filter((owner) => catalogue.columns.some((column) => column.identity && column.table === owner.table && column.name === owner.column))
+      .filter((owner) =>
+        catalogue.columns.some((column) => column.identity && column.table === owner.table && column.name === owner.column),
+      )
       .map((owner) => owner.sequence),
   ])
   return catalogue.sequences

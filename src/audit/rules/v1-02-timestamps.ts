@@ -36,7 +36,11 @@ function checkTimestamps(t: TableContext): Breach[] {
           ? ` USING to_timestamp(${t.name(name)}) (divided by 1000 first if it counts milliseconds)`
           : ''
       findings.push(
-        t.finding({ column: name }, `${name} is ${type}, not timestamptz`, `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(name)} TYPE timestamptz(3)${using}`),
+        t.finding(
+          { column: name },
+          `${name} is ${type}, not timestamptz`,
+          `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(name)} TYPE timestamptz(3)${using}`,
+        ),
       )
     } else if (TIMESTAMPTZ.test(type) && type !== TIMESTAMPTZ_MS) {
       findings.push(

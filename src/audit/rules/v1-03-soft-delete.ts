@@ -44,15 +44,17 @@ function checkSoftDelete(t: TableContext): Breach[] {
   }
   // A rule over the primary key's columns and more holds one row per key anyway: a deleted row cannot clash with a new one.
   const uniqueRules = t.indexes.filter(
-    (index) => (index.unique || index.constraint !== null) && !(t.primaryKey?.columns.every((name) => index.keyColumns.includes(name)) ?? false),
+    (index) =>
+      (index.unique || index.constraint !== null) && !(t.primaryKey?.columns.every((name) => index.keyColumns.includes(name)) ?? false),
   )
   for (const index of uniqueRules.filter((candidate) => !/\bdeleted_at IS NULL\b/.test(candidate.predicate ?? ''))) {
     const name = index.constraint ?? index.name
     const drop = dropIndex(t, index)
     const keys = index.keys.join(', ')
-    const create = index.method === 'btree' && index.unique
-      ? `CREATE UNIQUE INDEX ${t.name(name)} ON ${t.sql} (${keys}) WHERE deleted_at IS NULL`
-      : `re-create it with WHERE (deleted_at IS NULL)`
+    const create =
+      index.method === 'btree' && index.unique
+        ? `CREATE UNIQUE INDEX ${t.name(name)} ON ${t.sql} (${keys}) WHERE deleted_at IS NULL`
+        : `re-create it with WHERE (deleted_at IS NULL)`
     findings.push(
       t.finding(
         { constraint: name },

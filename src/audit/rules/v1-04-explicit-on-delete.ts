@@ -78,7 +78,8 @@ function checkNulledColumns(t: TableContext, foreignKey: ForeignKey, spec: SpecF
       ),
     )
   }
-  const nulled = spec === undefined ? (foreignKey.onDelete === 'n' ? foreignKey.onDeleteSets : []) : spec.onDelete === 'SET NULL' ? [spec.column] : []
+  const nulled =
+    spec === undefined ? (foreignKey.onDelete === 'n' ? foreignKey.onDeleteSets : []) : spec.onDelete === 'SET NULL' ? [spec.column] : []
   const notNull = nulled.filter((name) => t.column(name)?.notNull === true)
   if (notNull.length > 0) {
     findings.push(
@@ -124,7 +125,9 @@ function missingForeignKeys(t: TableContext): Breach[] {
 /** The foreign key of SCHEMA-V1.md that `foreignKey` stands for: on its column, or on its column and its agreeing one. */
 function specForeignKeyOf(t: TableContext, foreignKey: ForeignKey): SpecForeignKey | undefined {
   const columns = foreignKey.columns.join()
-  return t.specFacts<SpecForeignKey>(specForeignKeys).find((spec) => columns === spec.column || columns === specKeyColumns(spec).columns.join())
+  return t
+    .specFacts<SpecForeignKey>(specForeignKeys)
+    .find((spec) => columns === spec.column || columns === specKeyColumns(spec).columns.join())
 }
 
 /** The columns of a foreign key of SCHEMA-V1.md, and those it refers to. */
@@ -161,9 +164,15 @@ function addSpecForeignKey(t: TableContext, spec: SpecForeignKey, replacing?: Fo
   )
   const drop = replacing === undefined ? '' : `DROP CONSTRAINT ${t.name(replacing.name)}, `
   return [
-    ...(targetIsUnique ? [] : [`ALTER TABLE ${target} ADD CONSTRAINT ${t.name(`${spec.references}_${referenced.join('_')}_key`)} UNIQUE (${referenced.join(', ')})`]),
+    ...(targetIsUnique
+      ? []
+      : [
+          `ALTER TABLE ${target} ADD CONSTRAINT ${t.name(`${spec.references}_${referenced.join('_')}_key`)} UNIQUE (${referenced.join(', ')})`,
+        ]),
     `ALTER TABLE ${t.sql} ${drop}ADD CONSTRAINT ${t.name(`${t.table}_${columns.join('_')}_fkey`)} ` +
       `FOREIGN KEY (${columns.join(', ')}) REFERENCES ${target} (${referenced.join(', ')}) ON DELETE ${specOnDelete(spec, columns)}`,
-    ...(hasLeadingIndex(t, columns) ? [] : [`CREATE INDEX ${t.name(`${t.table}_${columns.join('_')}_idx`)} ON ${t.sql} (${columns.join(', ')})`]),
+    ...(hasLeadingIndex(t, columns)
+      ? []
+      : [`CREATE INDEX ${t.name(`${t.table}_${columns.join('_')}_idx`)} ON ${t.sql} (${columns.join(', ')})`]),
   ].join('; ')
 }

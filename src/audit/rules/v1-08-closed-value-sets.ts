@@ -16,9 +16,10 @@ function checkClosedValueSets(t: TableContext): Breach[] {
   const sets = closedValueSets(t.catalogue, t.table)
   for (const { name, type } of t.columns) {
     const key = `${t.table}.${name}`
-    const spec = t.spec !== undefined && Object.hasOwn(specClosedValueSets, key)
-      ? (specClosedValueSets[key as keyof typeof specClosedValueSets] as readonly string[])
-      : undefined
+    const spec =
+      t.spec !== undefined && Object.hasOwn(specClosedValueSets, key)
+        ? (specClosedValueSets[key as keyof typeof specClosedValueSets] as readonly string[])
+        : undefined
     if (type !== 'text' || (spec === undefined && !CLOSED_SET_COLUMN.test(name))) {
       continue
     }

@@ -1,9 +1,4 @@
-import {
-  DEFAULT_LOCK_TIMEOUT,
-  DEFAULT_STATEMENT_TIMEOUT,
-  type MigrateOptions,
-  type MigrationTarget,
-} from '../../runner/migrate-options.js'
+import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, type MigrateOptions, type MigrationTarget } from '../../runner/migrate-options.js'
 import { migrationFolderOf } from '../../runner/migration-folder.js'
 import { migrate, renderMigrationScript } from '../../runner/migrator.js'
 import { formatDuration } from '../../util/format-duration.js'

@@ -131,6 +131,12 @@ function printReport(output: Output, { seed, durationMs, tables }: SeedReport): 
     output.out(line(table, added, rows))
   }
   const total = tables.reduce((sum, { added }) => sum + added, 0)
-  output.out(line('total', total, tables.reduce((sum, { rows }) => sum + rows, 0)))
+  output.out(
+    line(
+      'total',
+      total,
+      tables.reduce((sum, { rows }) => sum + rows, 0),
+    ),
+  )
   output.log(`Seeded ${count(total)} rows in ${formatDuration(durationMs)} (${rate(total, durationMs)} rows/s) with seed ${seed}.`)
 }
