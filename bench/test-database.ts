@@ -184,7 +184,7 @@ try {
   const factory = fixtures(seedDatabase.db)
   const users = await factory.createMany('users', 1_000)
   const pick = <T>(rows: readonly T[], index: number): T => rows[(index * 7919) % rows.length]!
-  const seeded: Array<[table: string, rows: number, ms: number]> = []
+  const seeded: [table: string, rows: number, ms: number][] = []
   const seed = async <T>(table: string, count: number, insert: () => Promise<T[]>): Promise<T[]> => {
     let rows: T[] = []
     seeded.push([table, count, await timed(async () => (rows = await insert()))])

@@ -21,7 +21,7 @@ export function parseCommandLine(command: Command, args: readonly string[]): Pic
     const problem =
       code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
         ? `unknown option ${option}`
-        : /argument missing/.test(message)
+        : message.includes('argument missing')
           ? `${option} is missing its value`
           : message.split('\n')[0]!.replace(/\.$/, '')
     throw new UsageError(`${problem} for ${command.name}; see npm run ${command.script} -- --help`)

@@ -9,7 +9,7 @@ import { ExitCode } from './exit-code.js'
 const CONNECTION_LOST = /^(?:08|57P0[123]$)|^(?:ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)$/
 
 /** What to do next, after the message of these errors. */
-const HINTS: ReadonlyArray<readonly [abstract new (...args: never[]) => VezaDbError, string]> = [
+const HINTS: readonly (readonly [abstract new (...args: never[]) => VezaDbError, string])[] = [
   [DestructiveMigrationError, 'NODE_ENV is production: review, then add --allow-destructive to run it'],
   [SchemaNotFoundError, 'name another with --schema'],
 ]
@@ -43,7 +43,7 @@ function exitCodeOf(error: unknown): ExitCode {
 /** A lost connection is the server's or the network's doing, not the command's: a configuration error, not a failure. */
 function connectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? CONNECTION_LOST.test(code) : error instanceof Error && /^Connection terminated/.test(error.message)
+  return typeof code === 'string' ? CONNECTION_LOST.test(code) : error instanceof Error && error.message.startsWith('Connection terminated')
 }
 
 function stackOf(error: Error): string {

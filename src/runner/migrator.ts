@@ -203,7 +203,7 @@ function failure(name: string | undefined, plan: Plan, error: unknown): Migratio
   const hint =
     code === '55P03'
       ? `; another session holds a lock it needs (lock_timeout is ${plan.timeouts.lock}): retry when that session is done, or raise the lock timeout`
-      : code === '57014' && /statement timeout/.test(messageOf(error))
+      : code === '57014' && messageOf(error).includes('statement timeout')
         ? `; it ran longer than statement_timeout (${plan.timeouts.statement}): raise the statement timeout if it needs longer`
         : ''
   const undone = plan.direction === 'up' ? 'applied' : 'reverted'

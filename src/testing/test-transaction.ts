@@ -81,14 +81,14 @@ class SavepointDriver implements Driver {
     this.#deferred = deferred
     this.#connection = {
       executeQuery: async <R>(query: CompiledQuery) => {
-        const result = await executor.executeQuery(query as CompiledQuery<R>)
+        const result = await executor.executeQuery<R>(query)
         // Outside a transaction of the code under test, a statement would commit on its own.
         if (this.#depth === 0 && !SelectQueryNode.is(query.query)) {
           await this.#checkDeferred()
         }
         return result
       },
-      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => executor.stream(query as CompiledQuery<R>, chunkSize ?? 100),
+      streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => executor.stream<R>(query, chunkSize ?? 100),
     }
   }
 

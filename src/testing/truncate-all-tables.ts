@@ -14,7 +14,7 @@ import { BOOKKEEPING_TABLES } from '../runner/migration-tables.js'
 export async function truncateAllTables(db: Kysely<Database>): Promise<void> {
   const { rows } = await sql<{ table: string }>`
     SELECT tablename AS table FROM pg_tables
-    WHERE schemaname = 'public' AND tablename <> ALL (${BOOKKEEPING_TABLES as string[]})
+    WHERE schemaname = 'public' AND tablename <> ALL (${BOOKKEEPING_TABLES})
   `.execute(db)
   if (rows.length > 0) {
     await sql`TRUNCATE TABLE ${sql.join(rows.map(({ table }) => sql.table(`public.${table}`)))}`.execute(db)

@@ -74,7 +74,7 @@ function expectUsageError(result: CliResult, pattern: RegExp, linesBefore = 0): 
     .and.to.match(pattern)
 }
 
-function stepsOf(result: CliResult): Array<[direction: string, name: string]> {
+function stepsOf(result: CliResult): [direction: string, name: string][] {
   return result.stderrLines.flatMap((line) => {
     const match = STEP_LINE.exec(line)
     return match ? [[match[1]!, match[2]!] as [string, string]] : []
@@ -125,7 +125,7 @@ async function acceptsAnyPassword(url: string): Promise<boolean> {
  * Runs every command line in a `before` hook, several at once, for the tests
  * of the enclosing `describe` to read the result of theirs. `first` runs before them.
  */
-function prefetched(commandLines: ReadonlyArray<readonly string[]>, first?: () => Promise<void>): (...args: string[]) => CliResult {
+function prefetched(commandLines: readonly (readonly string[])[], first?: () => Promise<void>): (...args: string[]) => CliResult {
   const results = new Map<string, CliResult>()
   const key = (args: readonly string[]): string => JSON.stringify(args)
   before(async function () {
@@ -144,7 +144,7 @@ function prefetched(commandLines: ReadonlyArray<readonly string[]>, first?: () =
 }
 
 /** Each line `migrate:status` printed: the migration, its state, when it was applied, and the column its state starts in. */
-function statusOf(result: CliResult): Array<{ name: string; state: MigrationState; appliedAt: string | undefined; column: number }> {
+function statusOf(result: CliResult): { name: string; state: MigrationState; appliedAt: string | undefined; column: number }[] {
   return result.stdoutLines.map((line) => {
     const groups = STATUS_LINE.exec(line)?.groups
     expect(groups, `not a status line: ${JSON.stringify(line)}`).not.to.equal(undefined)
@@ -449,7 +449,7 @@ describe('migrate CLI', () => {
   describe('with a bad DATABASE_URL', () => {
     const missingDatabase = async (): Promise<string> =>
       withDatabase(await testServerUrl(), `veza_missing_${randomBytes(6).toString('hex')}`)
-    const cases: ReadonlyArray<{ what: string; url: () => string | Promise<string>; error: RegExp }> = [
+    const cases: readonly { what: string; url: () => string | Promise<string>; error: RegExp }[] = [
       {
         what: 'is not a URL',
         url: () => 'not a url',
@@ -617,7 +617,7 @@ describe('migrate CLI', () => {
   })
 
   describe('usage', () => {
-    const errors: ReadonlyArray<{ args: string[]; error: RegExp }> = [
+    const errors: readonly { args: string[]; error: RegExp }[] = [
       { args: ['migrate'], error: new RegExp(`unknown command "migrate"; the commands are ${COMMANDS.join(', ')}$`) },
       { args: ['latest', '--bogus'], error: /unknown option --bogus for latest; see npm run migrate:latest -- --help/ },
       { args: ['latest', '-x'], error: /unknown option -x for latest/ },
@@ -797,7 +797,7 @@ describe('migrate CLI', () => {
       .sort()[0]!
       .slice(4, -3)
     const invalid = /is not a valid migration name: use lower-case letters, digits and single underscores, starting with a letter/
-    const badNames: ReadonlyArray<{ name: string; error: RegExp }> = [
+    const badNames: readonly { name: string; error: RegExp }[] = [
       { name: '../evil', error: invalid },
       { name: '../x', error: invalid },
       { name: 'a/b', error: invalid },

@@ -131,7 +131,7 @@ function foreignRelationsOf(error: string): string[] {
 }
 
 /** What `migrate:status` printed on stdout: each migration's state and, unless pending, when it was applied. */
-function statusOf(result: CliResult): Array<{ name: string; state: State; appliedAt: string | undefined }> {
+function statusOf(result: CliResult): { name: string; state: State; appliedAt: string | undefined }[] {
   const states = Object.fromEntries(Object.entries(STATE_LABELS).map(([state, label]) => [label, state as State]))
   return result.stdoutLines.map((line) => {
     const match = STATUS_LINE.exec(line)
@@ -274,7 +274,7 @@ describe('migration history', function () {
     it('should refuse to migrate when an applied migration file is gone, and show it MISSING in status', async () => {
       const databases = await Promise.all([atThird(), atThird()])
       const before = await Promise.all(databases.map((database) => stateOf(database.db)))
-      const [first, second] = databases as [TestDatabase, TestDatabase]
+      const [first, second] = databases
 
       const [latest, down, status] = await Promise.all([
         cli(first, ['latest'], folders.removed),

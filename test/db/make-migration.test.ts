@@ -65,7 +65,7 @@ describe('makeMigration', () => {
     await expectRefused('add_track_tags', /exists already \(003_add_track_tags\.ts\); choose another name/)
   })
 
-  const badNames: ReadonlyArray<[name: string, message: RegExp]> = [
+  const badNames: readonly [name: string, message: RegExp][] = [
     ['', /needs a name/],
     ['../evil', /not a valid migration name/],
     ['Bad Name', /not a valid migration name/],

@@ -53,7 +53,7 @@ function hasDeclaredType(value: unknown, type: string): boolean {
   if (type === 'Int8') return typeof value === 'string' && /^-?\d+$/.test(value)
   if (type === 'JsonObject') return isJsonValue(value) && typeof value === 'object' && value !== null && !Array.isArray(value)
   if (/^\w+Id$/.test(type)) return typeof value === 'string' && UUID_V7.test(value)
-  if (/^"/.test(type)) return type.split(' | ').includes(JSON.stringify(value))
+  if (type.startsWith('"')) return type.split(' | ').includes(JSON.stringify(value))
   if (['string', 'number', 'boolean'].includes(type)) return typeof value === type
   throw new Error(`no run-time check for the declared type ${type}: add one here`)
 }

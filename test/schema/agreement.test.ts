@@ -261,7 +261,7 @@ describe('rows that must agree', () => {
       })
     const now = new Date()
 
-    const refused: ReadonlyArray<readonly [string, Values, string]> = [
+    const refused: readonly (readonly [string, Values, string])[] = [
       ['a running job without locked_by', { status: 'running', locked_at: now }, locks],
       ['a running job without locked_at', { status: 'running', locked_by: 'worker-1' }, locks],
       ['a running job held by no worker', { status: 'running' }, locks],

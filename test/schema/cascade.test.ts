@@ -67,7 +67,7 @@ describe('ON DELETE behaviour', () => {
     return { parent, child }
   }
 
-  async function expectGone(rows: ReadonlyArray<readonly [string, Row]>): Promise<void> {
+  async function expectGone(rows: readonly (readonly [string, Row])[]): Promise<void> {
     for (const [table, { id }] of rows) {
       expect(await findRow(database.db, table, id), `${table} ${id}`).to.equal(undefined)
     }
@@ -244,7 +244,7 @@ describe('ON DELETE behaviour', () => {
   it('should delete with a track everything hanging off it but not the playlists it is in', async () => {
     const track = await row('tracks')
     const playlist = await row('playlists')
-    const dependents: Array<[string, Row]> = []
+    const dependents: [string, Row][] = []
     const dependent = async (table: string, values: Values): Promise<Row> => {
       const created = await row(table, values)
       dependents.push([table, created])

@@ -44,7 +44,7 @@ const documentedPersonalKeys = [...(/`audit_logs_personal_keys\(\)` lists:([^.]+
 const foreignKeys: readonly SpecForeignKey[] = specForeignKeys
 
 /** The references erasure follows without a foreign key: a play's session, and the audit trail's resource. */
-const referencesWithoutForeignKey: ReadonlyArray<{ readonly table: string; readonly column: string; readonly references: string }> = [
+const referencesWithoutForeignKey: readonly { readonly table: string; readonly column: string; readonly references: string }[] = [
   ...specReferencesWithoutForeignKey,
   { table: 'audit_logs', column: 'resource_id', references: 'users' },
 ]
@@ -535,8 +535,8 @@ describe('erasure of a user', () => {
       const [phone, laptop] = [await session(alice), await session(alice)]
       const tune = await track(bob)
       const ids = [
-        ...(await plays(60, { track_id: tune.id, user_id: alice.id, session_id: phone!.id })),
-        ...(await plays(40, { track_id: tune.id, user_id: alice.id, session_id: laptop!.id })),
+        ...(await plays(60, { track_id: tune.id, user_id: alice.id, session_id: phone.id })),
+        ...(await plays(40, { track_id: tune.id, user_id: alice.id, session_id: laptop.id })),
       ]
       const anonymous = await plays(10, { track_id: tune.id, user_id: null, session_id: null })
       for (let entry = 0; entry < 3; entry++) {

@@ -184,14 +184,14 @@ describe('values, defaults and generated columns', () => {
     }
 
     /** Inserts a row in every table with `updated_at`, then, in later transactions, updates each with `edit`. */
-    async function insertThenUpdate(edit: (table: string) => Values): Promise<Array<[string, Stamps, Stamps]>> {
-      const inserted: Array<[string, Row, Stamps]> = []
+    async function insertThenUpdate(edit: (table: string) => Values): Promise<[string, Stamps, Stamps][]> {
+      const inserted: [string, Row, Stamps][] = []
       for (const table of await tablesWithUpdatedAt()) {
         const row = await createRow(database.db, table)
         inserted.push([table, row, await stampsOf(table, row.id)])
       }
       await sleep(5)
-      const results: Array<[string, Stamps, Stamps]> = []
+      const results: [string, Stamps, Stamps][] = []
       for (const [table, row, before] of inserted) {
         await database.db.updateTable(table).set(edit(table)).where('id', '=', row.id).execute()
         results.push([table, before, await stampsOf(table, row.id)])

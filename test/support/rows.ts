@@ -15,12 +15,12 @@ const factories = new WeakMap<Kysely<any>, Fixtures>()
  * from the spec's lists.
  */
 export async function createRow(db: Kysely<any>, table: string, overrides: Values = {}): Promise<Row> {
-  return (await factoryOf(db).create(table as TableName, overrides as never)) as Row
+  return await factoryOf(db).create(table as TableName, overrides)
 }
 
 /** The values of a valid row of `table`, not inserted; its parents are. */
 export async function buildRow(db: Kysely<any>, table: string): Promise<Values> {
-  return (await factoryOf(db).build(table as TableName)) as Values
+  return await factoryOf(db).build(table as TableName)
 }
 
 function factoryOf(db: Kysely<any>): Fixtures {

@@ -67,12 +67,14 @@ export function runCliProcess(args: readonly string[], databaseUrl?: string, ext
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.once('error', reject)
-    child.once('close', (code) => resolve(resultOf(code, stdout, stderr)))
+    child.once('close', (code) => {
+      resolve(resultOf(code, stdout, stderr))
+    })
   })
 }
 
 /** Runs each command line, all at once (in this process), and gives the results in the same order. */
-export function runCliEach(commandLines: ReadonlyArray<readonly string[]>, databaseUrl?: string): Promise<CliResult[]> {
+export function runCliEach(commandLines: readonly (readonly string[])[], databaseUrl?: string): Promise<CliResult[]> {
   return Promise.all(commandLines.map((args) => runCli(args, databaseUrl)))
 }
 

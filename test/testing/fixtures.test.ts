@@ -415,7 +415,7 @@ describe('fixtures', () => {
     const scratch = useTestDatabase()
 
     it('should fill a new table of plain columns from the catalogue alone', async () => {
-      const f = fixtures(scratch.db as unknown as Kysely<Database>)
+      const f = fixtures(scratch.db)
       await f.create('users')
       await sql`
         CREATE TABLE widgets (
@@ -440,7 +440,7 @@ describe('fixtures', () => {
 
       const widget: Row = await f.create('widgets' as never)
       const owner = await f.create('users')
-      const widgets: Row[] = await f.createMany('widgets' as never, 500, { owner_id: owner.id } as never)
+      const widgets: Row[] = await f.createMany('widgets' as never, 500, { owner_id: owner.id })
 
       expect(await exists(scratch.db, 'users', widget.owner_id)).to.equal(true)
       expect(widget).to.include({ reviewer_id: null, note: null })
@@ -454,7 +454,7 @@ describe('fixtures', () => {
 
     it('should say which column it cannot fill, and which table it does not know', async () => {
       await sql`CREATE TABLE gadgets (id uuid PRIMARY KEY DEFAULT gen_uuid_v7(), tags text[] NOT NULL)`.execute(scratch.db)
-      const f = fixtures(scratch.db as unknown as Kysely<Database>)
+      const f = fixtures(scratch.db)
 
       const failures = await Promise.all(
         ['gadgets', 'no_such_table'].map((table) =>

@@ -152,7 +152,11 @@ describe('createTestDatabase', () => {
     })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-    const ending = await new Promise((resolve) => child.once('close', (code, signal) => resolve(signal ?? code)))
+    const ending = await new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        resolve(signal ?? code)
+      }),
+    )
     expect(ending, "killed (tsx reports its child's SIGKILL as 137)").to.be.oneOf(['SIGKILL', 137])
     const { server, names } = JSON.parse(output) as { server: TestServer; names: string[] }
 

@@ -61,8 +61,8 @@ describe('access patterns: plan checks', () => {
         '    Seq Scan on roles',
       ].join('\n'),
     )
-    expect(() => expectPlan(bitmapPlan, expectation)).to.throw(
-      'no index scan of tracks_pkey, in the plan:\n  Sort\n    Nested Loop\n      Bitmap Heap Scan on playlist_tracks\n',
-    )
+    expect(() => {
+      expectPlan(bitmapPlan, expectation)
+    }).to.throw('no index scan of tracks_pkey, in the plan:\n  Sort\n    Nested Loop\n      Bitmap Heap Scan on playlist_tracks\n')
   })
 })

@@ -83,7 +83,9 @@ async function migrateCommand(input: CommandInput, target: MigrationTarget, noth
   const { output, values } = input
   const options: MigrateOptions = {
     ...parseMigrateOptions(values, input.io.env),
-    onWait: () => output.log('Waiting for another migration run on this database to finish...'),
+    onWait: () => {
+      output.log('Waiting for another migration run on this database to finish...')
+    },
     onStep: ({ name, direction, durationMs }) => {
       output.log(`  ${direction.padEnd(4)}  ${name.padEnd(40)} ${formatDuration(durationMs).padStart(9)}`)
     },
