@@ -729,7 +729,7 @@ async function flushedCounters(client: pg.Client): Promise<Map<string, Counters>
 // --- Foreign keys --------------------------------------------------------------------------------
 
 /** `table.column`, or `table.(a, b)` for a composite key. */
-const keyLabel = (key: ForeignKey): string => `${key.table}.${key.columns.length === 1 ? key.columns[0] : `(${key.columns.join(', ')})`}`
+const keyLabel = (key: ForeignKey): string => `${key.table}.${key.columns.length === 1 ? key.columns[0]! : `(${key.columns.join(', ')})`}`
 
 // --- Plans (auto_explain) ---------------------------------------------------------------------------
 
@@ -748,8 +748,13 @@ interface QueryPlans {
   readonly scans: Map<string, number>
 }
 
-function scanNodes(node: ExplainNode): ExplainNode[] {
-  const own = node['Node Type'].endsWith('Scan') && node['Relation Name'] !== undefined ? [node] : []
+/** A scan node: one that names the relation it reads. */
+type ScanNode = ExplainNode & { readonly 'Relation Name': string }
+
+const isScanNode = (node: ExplainNode): node is ScanNode => node['Node Type'].endsWith('Scan') && node['Relation Name'] !== undefined
+
+function scanNodes(node: ExplainNode): ScanNode[] {
+  const own = isScanNode(node) ? [node] : []
   return [...own, ...(node.Plans ?? []).flatMap(scanNodes)]
 }
 
@@ -909,7 +914,7 @@ try {
   const childTables = [...new Set(searched.map((key) => key.table))].sort()
   const sizes = new Map(
     (
-      await client.query<{ relname: string; rows: string; pages: number }>(
+      await client.query<{ relname: string; rows: string; pages: string }>(
         `SELECT relname, n_live_tup AS rows, pg_relation_size(relid) / current_setting('block_size')::int AS pages
          FROM pg_stat_user_tables WHERE schemaname = 'public'`,
       )
@@ -933,7 +938,7 @@ try {
     await client.query('COMMIT')
     const commitTime = performance.now() - commitStart
     if (result.rowCount !== 1) {
-      throw new Error(`run ${run + 1}: DELETE FROM users erased ${result.rowCount} rows, not 1`)
+      throw new Error(`run ${run + 1}: DELETE FROM users erased ${result.rowCount ?? 'an unknown number of'} rows, not 1`)
     }
     const whole = delta(before, await flushedCounters(client))
     const statement = delta(xactBefore, xactAfter)
@@ -941,7 +946,9 @@ try {
       const xact = statement.get(table)
       const differing = COUNTERS.filter((name) => xact?.[name] !== counts[name])
       if (differing.length > 0) {
-        disagreements.push(`run ${run + 1}, ${table}: ${differing.map((name) => `${name} ${counts[name]} vs ${xact?.[name]}`).join(', ')}`)
+        disagreements.push(
+          `run ${run + 1}, ${table}: ${differing.map((name) => `${name} ${counts[name]} vs ${xact?.[name] ?? 'none'}`).join(', ')}`,
+        )
       }
     }
     deletes.push(deleteTime)

@@ -175,7 +175,7 @@ async function run(db: Kysely<Database>, workers: readonly Kysely<Database>[], j
   if (wrong.length > 0) {
     const first = wrong[0]!
     problems.push(
-      `${wrong.length} jobs in the table disagree with the logs, e.g. ${first.id}: ${first.status}, ${first.attempts} attempts, locked by ${first.locked_by}`,
+      `${wrong.length} jobs in the table disagree with the logs, e.g. ${first.id}: ${first.status}, ${first.attempts} attempts, locked by ${first.locked_by ?? 'nobody'}`,
     )
   }
   if (rows.length !== due.size) {

@@ -167,18 +167,15 @@ try {
   const versionNum = Number(await setting('server_version_num'))
   const hasNative = (await one<{ present: boolean }>(`SELECT to_regprocedure('uuidv7()') IS NOT NULL AS present`)).present
   const variants = hasNative ? [V1, NATIVE, RANDOM, IDENTITY] : [V1, RANDOM, IDENTITY]
-  const serverSettings: Record<string, string> = {}
-  for (const name of [
-    'shared_buffers',
-    'wal_buffers',
-    'max_wal_size',
-    'checkpoint_timeout',
-    'fsync',
-    'synchronous_commit',
-    'full_page_writes',
-    'wal_compression',
-  ]) {
-    serverSettings[name] = await setting(name)
+  const serverSettings = {
+    shared_buffers: await setting('shared_buffers'),
+    wal_buffers: await setting('wal_buffers'),
+    max_wal_size: await setting('max_wal_size'),
+    checkpoint_timeout: await setting('checkpoint_timeout'),
+    fsync: await setting('fsync'),
+    synchronous_commit: await setting('synchronous_commit'),
+    full_page_writes: await setting('full_page_writes'),
+    wal_compression: await setting('wal_compression'),
   }
   log(`PostgreSQL ${version}; native uuidv7() ${hasNative ? 'present' : 'absent'}`)
 

@@ -183,7 +183,7 @@ function onDeleteRule(foreignKey: Constraint): string {
 /** A trigger's definition without `CREATE TRIGGER name` and `ON table`, which the reference says already. */
 function triggerSummary(definition: string): string {
   const match = /^CREATE (?:CONSTRAINT )?TRIGGER \S+ (.+?) ON \S+ (.*)$/s.exec(definition)
-  return match === null ? definition : `${match[1]} ${match[2]}`
+  return match === null ? definition : `${match[1]!} ${match[2]!}`
 }
 
 function tableReference(catalogue: Catalogue, table: CatalogueTable): string {

@@ -3,7 +3,7 @@ import type { Database } from '../src/index.js'
 import type { ExplainableQuery } from './plan.js'
 
 /** A Kysely select, update or delete builder, typed by the rows it returns. */
-export interface Query<Row> extends ExplainableQuery {
+interface Query<Row> extends ExplainableQuery {
   execute(): Promise<Row[]>
 }
 

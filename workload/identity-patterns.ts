@@ -87,7 +87,7 @@ const isAllowed = (db: Kysely<Database>, userId: UserId, resource: string, actio
       .as('allowed'),
   )
 
-const sortedIds = <Row extends { id: string }>(rows: Row[]): string[] => rows.map(({ id }) => id).sort()
+const sortedIds = (rows: readonly { readonly id: string }[]): string[] => rows.map(({ id }) => id).sort()
 
 export const identityPatterns: readonly AccessPattern[] = [
   scenario({

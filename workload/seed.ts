@@ -44,7 +44,7 @@ type SeededTable = (typeof seededTables)[number]
 const idPrefix = (table: SeededTable): string => (seededTables.indexOf(table) + 1).toString(16).padStart(8, '0')
 
 /** The id of row `n` of `table`. */
-export function seedId<T extends SeededTable>(table: T, n: number): Id<T> {
+function seedId<T extends SeededTable>(table: T, n: number): Id<T> {
   return `${idPrefix(table)}-0000-7000-8000-${String(n).padStart(12, '0')}` as Id<T>
 }
 
@@ -160,7 +160,7 @@ export const refreshToken = ids('refresh_tokens', {
 })
 
 export const passwordResetToken = ids('password_reset_tokens', { ada: 1, adaUsed: 2 })
-export const emailVerificationToken = ids('email_verification_tokens', { ada: 1, adaExpired: 2 })
+const emailVerificationToken = ids('email_verification_tokens', { ada: 1, adaExpired: 2 })
 export const play = (k: number): Id<'track_plays'> => seedId('track_plays', k)
 export const historyEntry = (k: number): Id<'track_history'> => seedId('track_history', k)
 export const comment = ids('track_comments', { first: 1, reply: 2, removed: 3, thanks: 4, sameMinute: 5 })

@@ -26,9 +26,14 @@ export function runCommand(command: string, args: readonly string[], options: Co
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.once('error', reject)
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
+      if (code === 0) {
+        resolve(stdout)
+        return
+      }
       const last = `${stdout}${stderr}`.trimEnd().split('\n').at(-1) ?? ''
-      code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${last}`))
+      const end = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited ${code}`
+      reject(new Error(`${command} ${args.join(' ')} ${end}: ${last}`))
     })
   })
 }

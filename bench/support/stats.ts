@@ -54,7 +54,7 @@ export function benchArgs(usage: string): { readonly quick: boolean } {
   }
   const unknown = args.filter((arg) => arg !== '--quick')
   if (unknown.length > 0) {
-    console.error(`error: unknown argument ${unknown[0]}\n\n${usage}`)
+    console.error(`error: unknown argument ${unknown[0]!}\n\n${usage}`)
     process.exit(2)
   }
   return { quick: args.includes('--quick') }

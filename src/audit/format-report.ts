@@ -14,7 +14,7 @@ export function isReportFormat(value: unknown): value is ReportFormat {
 }
 
 /** A finding as JSON: every key present, `null` where it does not apply. */
-export interface FindingJson {
+interface FindingJson {
   readonly rule: RuleId
   readonly table: string | null
   readonly column: string | null
@@ -134,7 +134,7 @@ function byRule(findings: readonly Finding[]): [RuleId, Finding[]][] {
 
 /** `table.column (constraint)`, `table (constraint)`, `table`; a finding with no table is the schema's. */
 function location(report: AuditReport, finding: Finding): string {
-  const base = finding.table === null ? `schema ${report.schema}` : finding.table
+  const base = finding.table ?? `schema ${report.schema}`
   const column = finding.column === undefined ? '' : `.${finding.column}`
   const constraint = finding.constraint === undefined ? '' : ` (${finding.constraint})`
   return `${base}${column}${constraint}`

@@ -81,13 +81,13 @@ export interface Trigger {
 }
 
 /** The `COMMENT ON TABLE` of a table that has one. */
-export interface TableComment {
+interface TableComment {
   readonly table: string
   readonly comment: string
 }
 
 /** A sequence that belongs to a column: a `serial` column's, or an identity column's. */
-export interface SequenceOwner {
+interface SequenceOwner {
   readonly sequence: string
   readonly table: string
   readonly column: string

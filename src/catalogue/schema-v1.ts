@@ -28,7 +28,7 @@ export interface SpecTable {
 }
 
 /** The 26 tables of SCHEMA-V1.md, in its order. */
-export const specTableInfo: Readonly<Record<string, SpecTable>> = {
+const specTableInfo: Readonly<Record<string, SpecTable>> = {
   users: { kind: 'SD', domain: 'Identity' },
   roles: { kind: 'plain', domain: 'RBAC' },
   permissions: { kind: 'plain', domain: 'RBAC' },

@@ -36,5 +36,5 @@ export interface Command {
   readonly positionals: readonly string[]
   readonly options: Readonly<Record<string, CommandOption>>
   /** Resolves to the exit code, when it is not 0. */
-  run(input: CommandInput): Promise<ExitCode | void>
+  run(input: CommandInput): Promise<ExitCode | undefined>
 }

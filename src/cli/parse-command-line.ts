@@ -19,9 +19,9 @@ export function parseCommandLine(command: Command, args: readonly string[]): Pic
     const { code, message } = error as { code?: string; message: string }
     const option = /'(-[^' ]*)/.exec(message)?.[1]
     const problem =
-      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      option !== undefined && code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
         ? `unknown option ${option}`
-        : message.includes('argument missing')
+        : option !== undefined && message.includes('argument missing')
           ? `${option} is missing its value`
           : message.split('\n')[0]!.replace(/\.$/, '')
     throw new UsageError(`${problem} for ${command.name}; see npm run ${command.script} -- --help`)

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { Kysely } from 'kysely'
+import type { Database } from '../database.js'
 import { checkConnection } from './check-connection.js'
 import { createDb } from './create-db.js'
 import { adminPool, ensureDatabase } from './database-admin.js'
@@ -12,7 +13,7 @@ const EMBEDDED_DATABASE = 'veza'
 
 /** The database a command works on, open, and what to tell the user about it. */
 export interface DatabaseTarget {
-  readonly db: Kysely<any>
+  readonly db: Kysely<Database>
   /** One line naming the database, with no password in it. */
   readonly description: string
   /** The target's URL, to scrub its password from anything printed. */

@@ -27,7 +27,7 @@ export function toSqlScript(queries: readonly CompiledQuery[]): string {
   return queries
     .map((query) => {
       if (query.parameters.length > 0) {
-        throw new Error(`a statement has bind parameters and cannot be written as SQL: ${query.sql.trim().split('\n')[0]}`)
+        throw new Error(`a statement has bind parameters and cannot be written as SQL: ${query.sql.trim().split('\n')[0]!}`)
       }
       return `${query.sql.trim()};\n`
     })

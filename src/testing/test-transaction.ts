@@ -103,8 +103,8 @@ class SavepointDriver implements Driver {
 
   async init(): Promise<void> {}
 
-  async acquireConnection(): Promise<DatabaseConnection> {
-    return this.#connection
+  acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve(this.#connection)
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {

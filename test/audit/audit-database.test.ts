@@ -4,7 +4,7 @@ import pg from 'pg'
 import { auditDatabase } from '../../src/audit/audit-database.js'
 import type { AuditReport } from '../../src/audit/audit-report.js'
 import { SchemaNotFoundError } from '../../src/audit/errors.js'
-import { type RuleId, catalogueRules } from '../../src/audit/rules/index.js'
+import { type Finding, type RuleId, catalogueRules } from '../../src/audit/rules/index.js'
 import { V1_PRIMARY_KEY } from '../../src/audit/rules/v1-01-uuid-keys.js'
 import {
   type SpecForeignKey,
@@ -26,8 +26,10 @@ const issue14Rules: RuleId[] = ['V1-10', 'V1-11', 'V1-12', 'V1-13']
 const tablesOf = (report: AuditReport, rule: RuleId): string[] =>
   [...new Set(report.findings.filter((finding) => finding.rule === rule).map((finding) => finding.table))].filter((table) => table !== null)
 
-const columnsOf = (report: AuditReport, rule: RuleId): string[] =>
-  report.findings.filter((finding) => finding.rule === rule).map((finding) => `${finding.table}.${finding.column}`)
+/** `table.column` of a finding; a finding on no table or no column says so. */
+const columnOf = (finding: Finding): string => `${finding.table ?? '(no table)'}.${finding.column ?? '(no column)'}`
+
+const columnsOf = (report: AuditReport, rule: RuleId): string[] => report.findings.filter((finding) => finding.rule === rule).map(columnOf)
 
 describe('audit', () => {
   describe('of the legacy lab schema (test/fixtures/legacy-lab-schema.sql)', () => {
@@ -69,7 +71,7 @@ describe('audit', () => {
       const microseconds = v1_02.filter((finding) => finding.message.includes('holds only milliseconds'))
       expect([...new Set(nowDefaults.map((finding) => finding.table))]).to.have.members([...lab.nowDefaultTables])
       expect([...new Set(withoutTimeZone.map((finding) => finding.table))]).to.have.members([...lab.timestampTables])
-      expect(microseconds.map((finding) => `${finding.table}.${finding.column}`)).to.have.members([...lab.microsecondColumns])
+      expect(microseconds.map(columnOf)).to.have.members([...lab.microsecondColumns])
       expect(nowDefaults.length + withoutTimeZone.length + microseconds.length).to.equal(v1_02.length)
     })
 
@@ -84,10 +86,10 @@ describe('audit', () => {
       const withoutRule = v1_04.filter((finding) => finding.message.endsWith('has no ON DELETE rule (the implicit NO ACTION)'))
       const dropped = v1_04.filter((finding) => / keeps \w+ without a foreign key, /.test(finding.message))
       expect([...withoutRule, ...dropped].map((finding) => finding.constraint)).to.have.members([...lab.foreignKeysWithoutOnDelete])
-      expect(dropped.map((finding) => `${finding.table}.${finding.column}`)).to.deep.equal(
+      expect(dropped.map(columnOf)).to.deep.equal(
         specReferencesWithoutForeignKey.map((reference) => `${reference.table}.${reference.column}`),
       )
-      expect(withoutRule.map((finding) => `${finding.table}.${finding.column}`)).to.include(lab.onDeleteExample)
+      expect(withoutRule.map(columnOf)).to.include(lab.onDeleteExample)
       expect(v1_04.find((finding) => finding.constraint === 'refresh_tokens_user_id_fkey')?.fix).to.match(
         /ON DELETE CASCADE \(SCHEMA-V1\.md\)$/,
       )
@@ -103,7 +105,7 @@ describe('audit', () => {
     })
 
     it('should report under V1-10 to V1-13 each check, trigger, unique rule and index of issue 14 that the lab lacks, and nothing else', () => {
-      const inLab = <T extends { readonly table: string; readonly name: string }>(rule: RuleId, facts: readonly T[]) =>
+      const inLab = (rule: RuleId, facts: readonly { readonly table: string; readonly name: string }[]) =>
         facts.filter((fact) => lab.tables.includes(fact.table)).map(({ table, name }) => ({ rule, table, constraint: name }))
       const expected = [
         ...inLab('V1-10', specSecretChecks),

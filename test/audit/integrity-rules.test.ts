@@ -192,7 +192,7 @@ describe('audit', () => {
           await expectFixedFinding(
             `ALTER TABLE ${spec.table} DROP CONSTRAINT ${spec.name}`,
             { rule: 'V1-10', table: spec.table, column: spec.columns[0], constraint: spec.name },
-            new RegExp(`^nothing checks that ${spec.columns[0]} is `),
+            new RegExp(`^nothing checks that ${spec.columns[0]!} is `),
           )
         })
       }

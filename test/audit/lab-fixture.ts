@@ -64,14 +64,14 @@ export async function readLabFixture(): Promise<LabFixture> {
   const stated = (pattern: RegExp): number => {
     const match = pattern.exec(header)
     if (match === null) {
-      throw new Error(`the header of ${FIXTURE} does not say ${pattern}`)
+      throw new Error(`the header of ${FIXTURE} does not say ${String(pattern)}`)
     }
     return Number(match[1])
   }
   const counted = <T>(list: T[], pattern: RegExp): T[] => {
     const count = stated(pattern)
     if (list.length !== count) {
-      throw new Error(`the header of ${FIXTURE} says ${count} (${pattern}) but lists ${list.length}`)
+      throw new Error(`the header of ${FIXTURE} says ${count} (${String(pattern)}) but lists ${list.length}`)
     }
     return list
   }
@@ -110,7 +110,7 @@ export async function readLabFixture(): Promise<LabFixture> {
     ),
     timestampTables: counted(tablesIn(section('Not standardised on TIMESTAMPTZ', 'Every other point in time')), /of these (\d+) tables/),
     microsecondColumns: bodies.flatMap(([, table, body]) =>
-      [...body!.matchAll(/^\s+(\w+)\s+timestamptz\b/gm)].map((match) => `${table}.${match[1]}`),
+      [...body!.matchAll(/^\s+(\w+)\s+timestamptz\b/gm)].map((match) => `${table!}.${match[1]!}`),
     ),
     missingDeletedAt: tablesIn(softDelete).filter((table) => !tablesIn(havingIt).includes(table)),
     foreignKeysWithoutOnDelete: counted(foreignKeys, /ALL (\d+) foreign keys declared by the/),

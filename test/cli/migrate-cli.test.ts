@@ -202,7 +202,7 @@ function exitCodesOf(help: CliResult): Map<number, string> {
       last = Number(match[1])
       codes.set(last, match[2]!)
     } else if (last !== undefined && /^ {3,}\S/.test(line)) {
-      codes.set(last, `${codes.get(last)} ${line.trim()}`)
+      codes.set(last, `${codes.get(last)!} ${line.trim()}`)
     }
   }
   return codes
@@ -720,7 +720,7 @@ describe('migrate CLI', () => {
 
           expect(result.code).to.equal(0)
           expect(result.stderr).to.equal('')
-          expect(result.stdoutLines[0]).to.match(new RegExp(`^Usage: npm run ${SCRIPTS[command.name]}\\b`))
+          expect(result.stdoutLines[0]).to.match(new RegExp(`^Usage: npm run ${SCRIPTS[command.name]!}\\b`))
         })
 
         it('should list every option the command takes, each with a help text, and no other', () => {

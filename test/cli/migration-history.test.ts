@@ -263,7 +263,7 @@ describe('migration history', function () {
       const results = await Promise.all(edits.map((edit, index) => cli(databases[index]!, ['latest'], folders[edit])))
 
       for (const [index, result] of results.entries()) {
-        expect(result.code, `${edits[index]}: ${result.stderr}`).to.equal(0)
+        expect(result.code, `${edits[index]!}: ${result.stderr}`).to.equal(0)
         expect(result.stderrLines.at(-1)).to.match(/^Applied 1 migration in /)
         const after = await checksumsOf(databases[index]!.db)
         expect(after['003_third']).to.equal(before['003_third'])
@@ -359,7 +359,7 @@ describe('migration history', function () {
       const migrator = new Migrator({ db: database.db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) })
       const { error } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target)
       if (error !== undefined) {
-        throw error
+        throw error instanceof Error ? error : new Error("Kysely's Migrator failed", { cause: error })
       }
       const columns = await sql<{ name: string }>`
         SELECT attname AS name FROM pg_attribute WHERE attrelid = ${MIGRATION_TABLE}::regclass AND attnum > 0 ORDER BY attnum

@@ -411,8 +411,8 @@ describe('migration safety', () => {
       const result = await runCli(['down', '--dry-run'], database.url, PRODUCTION)
 
       expect(result.code, result.stderr).to.equal(0)
-      expect(result.stdout).to.include(`-- ${names.at(-1)} (down)`)
-      expect(result.stdout).to.match(new RegExp(`^DELETE FROM "kysely_migration" WHERE name = '${names.at(-1)}';$`, 'm'))
+      expect(result.stdout).to.include(`-- ${names.at(-1)!} (down)`)
+      expect(result.stdout).to.match(new RegExp(`^DELETE FROM "kysely_migration" WHERE name = '${names.at(-1)!}';$`, 'm'))
       expect(result.stderrLines.at(-1)).to.match(/^Dry run: 1 migration would be reverted;/)
       expect(await recordedNames(database.db)).to.deep.equal(names)
       expect(await snapshotCatalogue(database.db)).to.deep.equal(catalogue)

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import { inspect } from 'node:util'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { Database, JsonObject, NewTrack, PlaylistId, TrackId, UserId } from '../../src/index.js'
@@ -180,7 +181,7 @@ describe('generated types at run time', () => {
           nullableColumns.has(`${table}.${column}`),
         )
         if (value !== null) {
-          expect(hasDeclaredType(value, type), `${table}.${column}: ${String(value)} is not a ${type}`).to.equal(true)
+          expect(hasDeclaredType(value, type), `${table}.${column}: ${inspect(value)} is not a ${type}`).to.equal(true)
         }
       }
     }

@@ -74,7 +74,12 @@ describe('rows that must agree', () => {
         const { bad, good } = await build(make)
         await expectPgError(make(table, bad), '23503', constraint, 'the insert')
         const row = await make(table, good)
-        await expectPgError(database.db.updateTable(table).set(bad).where('id', '=', row.id).execute(), '23503', constraint, 'the update')
+        await expectPgError(
+          database.untypedDb.updateTable(table).set(bad).where('id', '=', row.id).execute(),
+          '23503',
+          constraint,
+          'the update',
+        )
         expect(await findRow(database.db, table, row.id)).to.deep.equal(row)
       })
     }
@@ -84,7 +89,7 @@ describe('rows that must agree', () => {
       const parent = await make('track_comments', { track_id: one.id, parent_id: null })
       await make('track_comments', { track_id: one.id, parent_id: parent.id })
       await expectPgError(
-        database.db.updateTable('track_comments').set({ track_id: other.id }).where('id', '=', parent.id).execute(),
+        database.untypedDb.updateTable('track_comments').set({ track_id: other.id }).where('id', '=', parent.id).execute(),
         '23503',
         'track_comments_parent_id_track_id_fkey',
         'moving the parent',
@@ -92,7 +97,7 @@ describe('rows that must agree', () => {
       const version = await make('track_versions', { track_id: one.id })
       await make('hls_streams', { track_id: one.id, track_version_id: version.id, bitrate_kbps: 128, codec: 'mp4a.40.2' })
       await expectPgError(
-        database.db.updateTable('track_versions').set({ track_id: other.id }).where('id', '=', version.id).execute(),
+        database.untypedDb.updateTable('track_versions').set({ track_id: other.id }).where('id', '=', version.id).execute(),
         '23503',
         'hls_streams_track_version_id_track_id_fkey',
         'moving the version',
@@ -123,8 +128,8 @@ describe('rows that must agree', () => {
 
       it(`should let a transcoder upsert a rendition ${of} with ON CONFLICT on its columns`, async () => {
         const same = await rendition(withVersion)
-        const upsert = (values: Values) =>
-          database.db
+        const upsert = (values: Values): Promise<Values> =>
+          database.untypedDb
             .insertInto('hls_streams')
             .values({ ...same, ...values })
             .onConflict((oc) =>
@@ -139,7 +144,7 @@ describe('rows that must agree', () => {
         const first = await upsert({ manifest_key: 'hls/try-1/index.m3u8', status: 'pending', segment_count: 0 })
         const second = await upsert({ manifest_key: 'hls/try-2/index.m3u8', status: 'ready', segment_count: 42 })
         expect(second).to.include({ id: first.id, manifest_key: 'hls/try-2/index.m3u8', status: 'ready', segment_count: 42 })
-        const rows = await database.db.selectFrom('hls_streams').select('id').where('track_id', '=', same.track_id).execute()
+        const rows = await database.untypedDb.selectFrom('hls_streams').select('id').where('track_id', '=', same.track_id).execute()
         expect(rows).to.deep.equal([{ id: first.id }])
       })
     }
@@ -162,7 +167,7 @@ describe('rows that must agree', () => {
         const same = await transcode(withVersion)
         const first = await make('hls_transcode_queue', { ...same, ...queued })
         await expectPgError(make('hls_transcode_queue', { ...same, ...queued }), '23505', constraint, 'a second queued job')
-        await database.db.updateTable('hls_transcode_queue').set(running).where('id', '=', first.id).execute()
+        await database.untypedDb.updateTable('hls_transcode_queue').set(running).where('id', '=', first.id).execute()
         await expectPgError(make('hls_transcode_queue', { ...same, ...queued }), '23505', constraint, 'a job queued while one runs')
         await make('hls_transcode_queue', { ...same, ...queued, bitrate_kbps: 256 })
       })
@@ -201,7 +206,7 @@ describe('rows that must agree', () => {
         .executeTakeFirst()
 
     const activeJobs = async (job: Values): Promise<number> => {
-      const rows = await database.db
+      const rows = await database.untypedDb
         .selectFrom('hls_transcode_queue')
         .select('id')
         .where('track_id', '=', job.track_id as string)
@@ -217,7 +222,7 @@ describe('rows that must agree', () => {
         expect((await enqueue(database.db, job)).numInsertedOrUpdatedRows, 'the first enqueue').to.equal(1n)
         expect((await enqueue(database.db, job)).numInsertedOrUpdatedRows, 'the second enqueue').to.equal(0n)
         expect(await activeJobs(job)).to.equal(1)
-        await database.db
+        await database.untypedDb
           .updateTable('hls_transcode_queue')
           .set({ status: 'succeeded', finished_at: sql`CURRENT_TIMESTAMP` })
           .where('track_id', '=', job.track_id as string)
@@ -283,7 +288,7 @@ describe('rows that must agree', () => {
 
     it('should refuse a claim without a lock time, a completion without finished_at and an attempt past the maximum', async () => {
       const queued = await job({ status: 'queued', attempts: 2, max_attempts: 3 })
-      const update = (set: Values) => database.db.updateTable('hls_transcode_queue').set(set).where('id', '=', queued.id).execute()
+      const update = (set: Values) => database.untypedDb.updateTable('hls_transcode_queue').set(set).where('id', '=', queued.id).execute()
       await expectPgError(update({ status: 'running', locked_by: 'worker-1' }), '23514', locks, 'a claim without locked_at')
       await update({ status: 'running', locked_by: 'worker-1', locked_at: sql`CURRENT_TIMESTAMP`, attempts: sql`attempts + 1` })
       await expectPgError(update({ status: 'succeeded' }), '23514', finish, 'a completion without finished_at')
@@ -300,7 +305,7 @@ describe('rows that must agree', () => {
       const created = await job({})
       expect(created).to.include({ status: 'queued', locked_by: null, locked_at: null, finished_at: null, attempts: 0 })
       const step = (set: Values) =>
-        database.db.updateTable('hls_transcode_queue').set(set).where('id', '=', created.id).returningAll().executeTakeFirstOrThrow()
+        database.untypedDb.updateTable('hls_transcode_queue').set(set).where('id', '=', created.id).returningAll().executeTakeFirstOrThrow()
       const claim = { status: 'running', locked_by: 'worker-1', locked_at: sql`CURRENT_TIMESTAMP`, attempts: sql`attempts + 1` }
       await step(claim)
       await step({ status: 'queued', locked_by: null, locked_at: null, last_error: 'worker lost' })

@@ -86,7 +86,7 @@ describe('V1 conformance', () => {
         .map(({ table, columns, references, referencedColumns, onDelete, onDeleteSets }) => ({
           table,
           columns: columns.join(', '),
-          references: `${references}(${referencedColumns.join(', ')})`,
+          references: `${references ?? '(no table)'}(${referencedColumns.join(', ')})`,
           onDelete: ON_DELETE_RULES[onDelete],
           sets: onDeleteSets.join(', '),
         }))

@@ -499,7 +499,7 @@ describe('erasure of a user', () => {
     }
 
     const plays = async (count: number, values: Values): Promise<string[]> => {
-      const rows = await database.db
+      const rows = await database.untypedDb
         .insertInto('track_plays')
         .values(Array.from({ length: count }, () => ({ source: 'direct', duration_played_ms: 1000, ...values })))
         .returning('id')
@@ -522,7 +522,7 @@ describe('erasure of a user', () => {
 
       expect(await find('user_sessions', expired)).to.equal(undefined)
       expect(updated).to.deep.equal({ track_plays: 0 })
-      const kept = await database.db.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
+      const kept = await database.untypedDb.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
       expect(kept).to.have.length(200)
       expect(
         kept.every((row) => row.user_id === bob.id && row.session_id === expired.id),
@@ -546,13 +546,13 @@ describe('erasure of a user', () => {
       const updated = await updatesBy(['track_plays', 'audit_logs'], (trx) => trx.deleteFrom('users').where('id', '=', alice.id).execute())
 
       expect(updated).to.deep.equal({ track_plays: 100, audit_logs: 3 })
-      const after = await database.db.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
+      const after = await database.untypedDb.selectFrom('track_plays').select(['user_id', 'session_id']).where('id', 'in', ids).execute()
       expect(after).to.have.length(100)
       expect(
         after.every((row) => row.user_id === null && row.session_id === null),
         'plays cleared of user and session',
       ).to.equal(true)
-      expect(await database.db.selectFrom('track_plays').select('id').where('id', 'in', anonymous).execute()).to.have.length(10)
+      expect(await database.untypedDb.selectFrom('track_plays').select('id').where('id', 'in', anonymous).execute()).to.have.length(10)
     })
   })
 })

@@ -66,7 +66,7 @@ describe('maintenance queries', () => {
 
   for (const table of specTokenTables) {
     it(`should purge the expired rows of ${table} through an index on expires_at`, async () => {
-      const purge = database.db.deleteFrom(table).where('expires_at', '<', cutoff)
+      const purge = database.untypedDb.deleteFrom(table).where('expires_at', '<', cutoff)
       expectPlan(await explain(purge), expectation(table, `${table}_expires_at_idx`))
       const { numDeletedRows } = await purge.executeTakeFirst()
       expect(Number(numDeletedRows)).to.equal(EXPIRED)

@@ -63,7 +63,7 @@ describe('secrets at rest', () => {
         )
         const row = await createRow(database.db, table, { token_hash: sha256(`a token of ${table}`) })
         await expectPgError(
-          database.db.updateTable(table).set({ token_hash: 'raw-reset-token-in-clear' }).where('id', '=', row.id).execute(),
+          database.untypedDb.updateTable(table).set({ token_hash: 'raw-reset-token-in-clear' }).where('id', '=', row.id).execute(),
           '23514',
           constraint,
           `${table} update`,
@@ -98,7 +98,7 @@ describe('secrets at rest', () => {
       for (const table of tokenTables) {
         const token = randomBytes(32).toString('base64url')
         const row = await createRow(database.db, table, { token_hash: sha256(token) })
-        const found = await database.db.selectFrom(table).select('id').where('token_hash', '=', sha256(token)).executeTakeFirst()
+        const found = await database.untypedDb.selectFrom(table).select('id').where('token_hash', '=', sha256(token)).executeTakeFirst()
         expect(found, table).to.deep.equal({ id: row.id })
       }
     })
@@ -112,7 +112,7 @@ describe('secrets at rest', () => {
         await expectPgError(createRow(database.db, 'users', { password_hash: value }), '23514', constraint, 'the insert')
         const user = await createRow(database.db, 'users')
         await expectPgError(
-          database.db.updateTable('users').set({ password_hash: value }).where('id', '=', user.id).execute(),
+          database.untypedDb.updateTable('users').set({ password_hash: value }).where('id', '=', user.id).execute(),
           '23514',
           constraint,
           'the update',
@@ -125,7 +125,7 @@ describe('secrets at rest', () => {
         const user = await createRow(database.db, 'users', { password_hash: value })
         expect(user.password_hash).to.equal(value)
         const other = await createRow(database.db, 'users')
-        await database.db.updateTable('users').set({ password_hash: value }).where('id', '=', other.id).execute()
+        await database.untypedDb.updateTable('users').set({ password_hash: value }).where('id', '=', other.id).execute()
         expect((await findRow(database.db, 'users', other.id))?.password_hash).to.equal(value)
       })
     }

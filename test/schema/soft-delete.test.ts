@@ -29,6 +29,10 @@ describe('soft delete of a user', () => {
 
   async function accessOf(): Promise<Access> {
     const user = await make('users', {})
+    const { username } = user
+    if (typeof username !== 'string') {
+      expect.fail(`a user has a string username, not ${typeof username}`)
+    }
     const raw = (): string => randomBytes(32).toString('base64url')
     const token = (extra: Values = {}): Values => ({ user_id: user.id, token_hash: tokenHash(raw()), expires_at: inDays(30), ...extra })
     const sessionToken = raw()
@@ -48,7 +52,7 @@ describe('soft delete of a user', () => {
       looseRefreshToken,
       unusedReset: await make('password_reset_tokens', token({ expires_at: inDays(1) })),
       usedReset: await make('password_reset_tokens', token({ expires_at: inDays(1), used_at: usedAt })),
-      unusedVerification: await make('email_verification_tokens', token({ email: `${user.username}@example.net`, expires_at: inDays(1) })),
+      unusedVerification: await make('email_verification_tokens', token({ email: `${username}@example.net`, expires_at: inDays(1) })),
       usedVerification: await make('email_verification_tokens', token({ email: user.email, expires_at: inDays(1), used_at: usedAt })),
     }
   }
@@ -156,12 +160,16 @@ describe('soft delete of a user', () => {
 
   it('should leave sessions alone on other updates of a user, and when deleted_at changes again', async () => {
     const access = await accessOf()
-    await database.db.updateTable('users').set({ bio: 'edited', last_login_at: new Date() }).where('id', '=', access.user.id).execute()
+    await database.untypedDb
+      .updateTable('users')
+      .set({ bio: 'edited', last_login_at: new Date() })
+      .where('id', '=', access.user.id)
+      .execute()
     expect(await find(database.db, 'user_sessions', access.session), 'after a profile edit').to.deep.equal(access.session)
 
     await softDelete(database.db, access.user)
     const revoked = await find(database.db, 'user_sessions', access.session)
-    await database.db
+    await database.untypedDb
       .updateTable('users')
       .set({ deleted_at: sql`CURRENT_TIMESTAMP + interval '1 day'` })
       .where('id', '=', access.user.id)

@@ -17,14 +17,14 @@ describe('timestamps and JavaScript dates', () => {
     expect(columns.length).to.be.greaterThan(catalogue.tables.length)
     for (const table of new Set(columns.map((column) => column.table))) {
       const row = await createRow(database.db, table)
-      const read = await database.db.selectFrom(table).selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()
+      const read = await database.untypedDb.selectFrom(table).selectAll().where('id', '=', row.id).executeTakeFirstOrThrow()
       for (const { name } of columns.filter((column) => column.table === table)) {
         const value: unknown = read[name]
         if (value === null) {
           continue
         }
         expect(value, `${table}.${name}`).to.be.instanceOf(Date)
-        const found = await database.db.selectFrom(table).select('id').where('id', '=', row.id).where(name, '=', value).execute()
+        const found = await database.untypedDb.selectFrom(table).select('id').where('id', '=', row.id).where(name, '=', value).execute()
         expect(found, `${table}.${name} = the Date read from it`).to.have.lengthOf(1)
       }
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
+import type { Database } from '../../src/database.js'
 import { type Row, type Values, createRow, expectPgError, findRow } from '../support/rows.js'
 import { specTokenTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
@@ -58,7 +59,7 @@ describe('uniqueness and soft delete', () => {
 
     it(`should accept ${describeRule(rule)} again once the row holding it is soft-deleted`, async () => {
       const original = await createRow(database.db, rule.table)
-      await database.db
+      await database.untypedDb
         .updateTable(rule.table)
         .set({ deleted_at: sql`CURRENT_TIMESTAMP` })
         .where('id', '=', original.id)
@@ -121,7 +122,7 @@ describe('uniqueness and soft delete', () => {
 
     it('should append at max(position) + 1, as the obvious code does', async () => {
       const [first] = (await playlistEntries(3)) as [Row]
-      const appended = await database.db
+      const appended = await database.untypedDb
         .insertInto('playlist_tracks')
         .values((eb) => ({
           playlist_id: first.playlist_id,
@@ -141,19 +142,23 @@ describe('uniqueness and soft delete', () => {
       const [first] = (await playlistEntries(1)) as [Row]
       const entry = { id: randomUUID(), playlist_id: first.playlist_id, track_id: first.track_id, position: 1 }
       for (let attempt = 0; attempt < 2; attempt++) {
-        await database.db
+        await database.untypedDb
           .insertInto('playlist_tracks')
           .values(entry)
           .onConflict((oc) => oc.doNothing())
           .execute()
       }
-      const rows = await database.db.selectFrom('playlist_tracks').select('id').where('playlist_id', '=', first.playlist_id).execute()
+      const rows: { readonly id: unknown }[] = await database.untypedDb
+        .selectFrom('playlist_tracks')
+        .select('id')
+        .where('playlist_id', '=', first.playlist_id)
+        .execute()
       expect(rows.map((row) => row.id)).to.have.members([first.id, entry.id])
     })
 
     it('should move an entry by shifting the others over a range in one UPDATE', async () => {
       const entries = await playlistEntries(5)
-      await database.db.transaction().execute(async (trx) => {
+      await database.untypedDb.transaction().execute(async (trx) => {
         await trx
           .updateTable('playlist_tracks')
           .set({ position: sql`position + 1` })
@@ -179,7 +184,7 @@ describe('uniqueness and soft delete', () => {
 
     it('should reverse every position of a playlist in a single UPDATE', async () => {
       const entries = await playlistEntries(5)
-      await database.db
+      await database.untypedDb
         .updateTable('playlist_tracks')
         .set({ position: sql`4 - position` })
         .where('playlist_id', '=', entries[0]?.playlist_id)
@@ -214,8 +219,8 @@ describe('uniqueness and soft delete', () => {
     it('should refuse the second of two concurrent appends at one position with a unique violation', async () => {
       const [first] = (await playlistEntries(1)) as [Row]
       const entryAt = (position: number) => ({ playlist_id: first.playlist_id, track_id: first.track_id, position })
-      const one = await database.db.startTransaction().execute()
-      const two = await database.db.startTransaction().execute()
+      const one = await database.untypedDb.startTransaction().execute()
+      const two = await database.untypedDb.startTransaction().execute()
       try {
         await one.insertInto('playlist_tracks').values(entryAt(1)).execute()
         const pid = await backendPid(two)
@@ -234,7 +239,7 @@ describe('uniqueness and soft delete', () => {
           .execute()
           .catch(() => {})
       }
-      const positions = await database.db
+      const positions: { readonly position: unknown }[] = await database.untypedDb
         .selectFrom('playlist_tracks')
         .select('position')
         .where('playlist_id', '=', first.playlist_id)
@@ -248,7 +253,7 @@ describe('uniqueness and soft delete', () => {
       const version = async (db: Kysely<any>) =>
         (await sql<{ xmin: string; updated_at: Date }>`SELECT xmin, updated_at FROM playlists WHERE id = ${a.playlist_id}`.execute(db))
           .rows[0]!
-      const touchedBy = (change: (db: Kysely<any>) => Promise<unknown>): Promise<boolean> =>
+      const touchedBy = (change: (db: Kysely<Database>) => Promise<unknown>): Promise<boolean> =>
         database.db.transaction().execute(async (trx) => {
           const before = await version(trx)
           await change(trx)
@@ -260,7 +265,7 @@ describe('uniqueness and soft delete', () => {
       )
       expect(await touchedBy((db) => setPosition(db, a, 9)), 'move').to.equal(true)
       expect(
-        await touchedBy((db) =>
+        await touchedBy((db: Kysely<any>) =>
           db
             .updateTable('playlist_tracks')
             .set({ deleted_at: sql`CURRENT_TIMESTAMP` })
@@ -269,7 +274,9 @@ describe('uniqueness and soft delete', () => {
         ),
         'soft delete',
       ).to.equal(true)
-      expect(await touchedBy((db) => db.deleteFrom('playlist_tracks').where('id', '=', a.id).execute()), 'delete').to.equal(true)
+      expect(await touchedBy((db: Kysely<any>) => db.deleteFrom('playlist_tracks').where('id', '=', a.id).execute()), 'delete').to.equal(
+        true,
+      )
       const adder = await createRow(database.db, 'users')
       await createRow(database.db, 'playlist_tracks', {
         playlist_id: a.playlist_id,
@@ -277,7 +284,10 @@ describe('uniqueness and soft delete', () => {
         position: 11,
         added_by: adder.id,
       })
-      expect(await touchedBy((db) => db.deleteFrom('users').where('id', '=', adder.id).execute()), 'erasing the adder').to.equal(false)
+      expect(
+        await touchedBy((db: Kysely<any>) => db.deleteFrom('users').where('id', '=', adder.id).execute()),
+        'erasing the adder',
+      ).to.equal(false)
     })
   })
 })

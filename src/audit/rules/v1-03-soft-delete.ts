@@ -37,7 +37,7 @@ function checkSoftDelete(t: TableContext): Breach[] {
     findings.push(
       t.finding(
         { column: 'deleted_at' },
-        `deleted_at ${deletedAt.notNull ? 'is NOT NULL' : `defaults to ${deletedAt.default}`}; it must be nullable, with no default`,
+        `deleted_at ${deletedAt.notNull || deletedAt.default === null ? 'is NOT NULL' : `defaults to ${deletedAt.default}`}; it must be nullable, with no default`,
         `ALTER TABLE ${t.sql} ALTER COLUMN deleted_at DROP NOT NULL, ALTER COLUMN deleted_at DROP DEFAULT`,
       ),
     )

@@ -26,7 +26,7 @@ function checkUniqueWork(t: TableContext): Breach[] {
             ...(closest.nullsNotDistinct ? [] : ['treats NULLs as distinct, so rows of no version never clash']),
             ...(closest.predicate === where
               ? []
-              : [closest.predicate === null ? `holds among all rows, not only WHERE ${where}` : `holds only WHERE ${closest.predicate}`]),
+              : [closest.predicate === null ? `holds among all rows, not only WHERE ${where!}` : `holds only WHERE ${closest.predicate}`]),
           ]
     const create =
       spec.where === undefined

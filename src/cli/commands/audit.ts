@@ -49,9 +49,10 @@ column, constraint and table are null where they do not apply`,
 
 async function runAudit(input: CommandInput): Promise<ExitCode> {
   const { values, output } = input
-  const format = values.format ?? 'text'
+  // A string option: parseArgs gives a string or nothing.
+  const format = (values.format as string | undefined) ?? 'text'
   if (!isReportFormat(format)) {
-    throw new UsageError(`--format must be ${reportFormats.join(', ')}, not "${String(format)}"; see npm run audit -- --help`)
+    throw new UsageError(`--format must be ${reportFormats.join(', ')}, not "${format}"; see npm run audit -- --help`)
   }
   const schema = values.schema ?? 'public'
   if (typeof schema !== 'string' || schema === '') {

@@ -49,7 +49,8 @@ const revertOptions = {
 /** The migrate options of the parsed command line, from flags, then the environment, then the defaults. */
 function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.ProcessEnv): MigrateOptions {
   const duration = (flag: string, variable: string): string | undefined => {
-    const [value, source] = values[flag] !== undefined ? [values[flag] as string, `--${flag}`] : [env[variable] || undefined, variable]
+    const [value, source] =
+      values[flag] !== undefined ? [values[flag] as string, `--${flag}`] : [env[variable] === '' ? undefined : env[variable], variable]
     if (value === undefined) {
       return undefined
     }
@@ -79,7 +80,7 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
  * Migrates the target database to `target`, reporting each step as it
  * finishes and then one summary line; or, with --dry-run, writes the SQL.
  */
-async function migrateCommand(input: CommandInput, target: MigrationTarget, nothingToDo: string): Promise<void> {
+async function migrateCommand(input: CommandInput, target: MigrationTarget, nothingToDo: string): Promise<undefined> {
   const { output, values } = input
   const options: MigrateOptions = {
     ...parseMigrateOptions(values, input.io.env),

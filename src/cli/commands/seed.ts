@@ -59,7 +59,7 @@ clock, so that unique values (usernames, emails, tokens) never collide with earl
   run: seed,
 }
 
-async function seed(input: CommandInput): Promise<void> {
+async function seed(input: CommandInput): Promise<undefined> {
   const options = parseSeedOptions(input.values)
   const { output, io } = input
   const live = io.stderr.isTTY === true
