@@ -16,6 +16,7 @@ export {
   MigrationError,
   MigrationHistoryError,
   MigrationNameError,
+  RoleNameError,
 } from './runner/errors.js'
 export { type Outcome, VezaDbError } from './util/veza-db-error.js'
 export type { Migration } from './runner/migration-files.js'
@@ -26,6 +27,7 @@ export {
   type MigrationDirection,
   type MigrationStep,
   type MigrationTarget,
+  type RoleNames,
 } from './runner/migrate-options.js'
 export { migrationFolder } from './runner/migration-folder.js'
 export {

@@ -58,6 +58,12 @@ export class ForeignSchemaError extends VezaDbError {
   }
 }
 
+/** A role name given for the migrations (`MigrateOptions.roles`, `VEZA_DB_APP_ROLE`) is not usable. */
+export class RoleNameError extends VezaDbError {
+  override readonly name = 'RoleNameError'
+  readonly outcome: Outcome = 'usage'
+}
+
 /** The database user may not do what the migrations need. */
 export class DatabasePrivilegeError extends VezaDbError {
   override readonly name = 'DatabasePrivilegeError'

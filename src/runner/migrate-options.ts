@@ -15,6 +15,18 @@ export interface MigrationStep {
   readonly durationMs: number
 }
 
+/**
+ * The names of the group roles that migration 010 creates or grants to, when they are not `veza_app`
+ * and `veza_readonly`. They are read when 010 runs; later, `veza_app_role()` and `veza_readonly_role()`
+ * return them.
+ */
+export interface RoleNames {
+  /** The backend's role: reads and writes rows, appends to the audit log. */
+  readonly app?: string
+  /** The role of support and analytics: reads rows, not the password and token hashes. */
+  readonly readonly?: string
+}
+
 export interface MigrateOptions {
   /** Where the migration files are. Defaults to this package's migrations. */
   readonly migrationFolder?: string
@@ -31,6 +43,8 @@ export interface MigrateOptions {
    * their new checksum is recorded instead of the run being refused.
    */
   readonly acceptChanged?: readonly string[]
+  /** The names of the roles the migrations grant to; see {@link RoleNames}. */
+  readonly roles?: RoleNames
   /** When false, a run that would revert migrations throws a {@link DestructiveMigrationError}. Defaults to true. */
   readonly allowDown?: boolean
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import type { RoleNames } from './migrate-options.js'
 import { MIGRATION_TABLE } from './migration-tables.js'
 
 /** A row of the migration table. */
@@ -32,6 +33,18 @@ export async function takeMigrationLock(trx: Kysely<any>): Promise<void> {
 export async function setTimeouts(trx: Kysely<any>, timeouts: { readonly lock: string; readonly statement: string }): Promise<void> {
   await sql`SET LOCAL lock_timeout = ${sql.lit(timeouts.lock)}`.execute(trx)
   await sql`SET LOCAL statement_timeout = ${sql.lit(timeouts.statement)}`.execute(trx)
+}
+
+/** Hands the role names to the migrations that grant privileges, for the rest of the transaction. */
+export async function setRoleNames(trx: Kysely<any>, roles: RoleNames): Promise<void> {
+  for (const [setting, name] of [
+    ['veza.app_role', roles.app],
+    ['veza.readonly_role', roles.readonly],
+  ] as const) {
+    if (name !== undefined) {
+      await sql`SELECT set_config(${sql.lit(setting)}, ${sql.lit(name)}, true)`.execute(trx)
+    }
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   recordApplied,
   recordChecksum,
   recordReverted,
+  setRoleNames,
   setTimeouts,
   takeMigrationLock,
 } from './migration-history.js'
@@ -174,9 +175,10 @@ export async function getMigrationStatus(
   return [...known, ...missing].sort((a, b) => a.name.localeCompare(b.name))
 }
 
-/** Sets the timeouts, creates the migration table and records the plan's checksums. */
+/** Sets the timeouts and the role names, creates the migration table and records the plan's checksums. */
 async function writePrologue(trx: Kysely<any>, plan: Plan): Promise<void> {
   await setTimeouts(trx, plan.timeouts)
+  await setRoleNames(trx, plan.roles)
   await prepareMigrationTable(trx, plan.table)
   for (const { name, checksum } of plan.checksums) {
     await recordChecksum(trx, name, checksum)

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely'
-import { DestructiveMigrationError, MigrationHistoryError, MigrationNameError } from './errors.js'
+import { DestructiveMigrationError, MigrationHistoryError, MigrationNameError, RoleNameError } from './errors.js'
 import {
   DEFAULT_LOCK_TIMEOUT,
   DEFAULT_STATEMENT_TIMEOUT,
   type MigrateOptions,
   type MigrationDirection,
   type MigrationTarget,
+  type RoleNames,
 } from './migrate-options.js'
 import type { MigrationFile } from './migration-files.js'
 import { type AppliedMigration, type MigrationHistory, lockMigrations, readMigrationHistory } from './migration-history.js'
@@ -18,6 +19,7 @@ export interface Plan {
   /** Applied migrations whose checksum is to be written: never recorded, or an accepted edit. */
   readonly checksums: readonly MigrationFile[]
   readonly timeouts: { readonly lock: string; readonly statement: string }
+  readonly roles: RoleNames
   readonly table: MigrationHistory['table']
 }
 
@@ -43,7 +45,7 @@ export async function preparePlan(
     throw new DestructiveMigrationError(steps.map((step) => step.name))
   }
   const timeouts = { lock: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, statement: options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT }
-  return { direction, steps, checksums, timeouts, table }
+  return { direction, steps, checksums, timeouts, roles: checkRoleNames(options.roles ?? {}), table }
 }
 
 /**
@@ -131,4 +133,17 @@ function resolveMigrationName(names: readonly string[], target: string): string 
     throw new MigrationNameError(`"${target}" is the number of several migrations (${byNumber.join(', ')}); give the full name`)
   }
   throw new MigrationNameError(`no migration is named "${target}"; \`migrate:status\` lists them`)
+}
+
+/** PostgreSQL keeps the first 63 bytes of a name; `pg_` is its own prefix. */
+function checkRoleNames(roles: RoleNames): RoleNames {
+  for (const name of [roles.app, roles.readonly]) {
+    if (name !== undefined && (name === '' || Buffer.byteLength(name) > 63 || name.startsWith('pg_'))) {
+      throw new RoleNameError(`${JSON.stringify(name)} cannot name a role: use 1 to 63 bytes, not starting with pg_`)
+    }
+  }
+  if (roles.app !== undefined && roles.app === roles.readonly) {
+    throw new RoleNameError(`the application and the read-only roles need two names, not "${roles.app}" for both`)
+  }
+  return roles
 }

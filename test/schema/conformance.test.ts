@@ -59,7 +59,7 @@ describe('V1 conformance', () => {
       expect(catalogue.tables).to.have.lengthOf(26)
     })
 
-    it('should create only the UUIDv7, updated_at, playlist position and life-cycle functions, and no sequence (V1-01, V1-02, V1-11)', () => {
+    it('should create only the UUIDv7, updated_at, playlist position, life-cycle and role-name functions, and no sequence (V1-01, V1-02, V1-11)', () => {
       expect(catalogue.functions.map((fn) => fn.name)).to.deep.equal([
         'audit_logs_personal_keys',
         'gen_uuid_v7',
@@ -68,6 +68,8 @@ describe('V1 conformance', () => {
         'set_updated_at',
         'users_erase_personal_data',
         'users_revoke_access',
+        'veza_app_role',
+        'veza_readonly_role',
       ])
       expect(catalogue.sequences).to.deep.equal([])
     })

@@ -73,6 +73,10 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
     ...(statementTimeout !== undefined && { statementTimeout }),
     acceptChanged: (values['accept-changed'] as string[] | undefined) ?? [],
     allowDown: mayRevert(env, values),
+    roles: {
+      ...(env.VEZA_DB_APP_ROLE && { app: env.VEZA_DB_APP_ROLE }),
+      ...(env.VEZA_DB_READONLY_ROLE && { readonly: env.VEZA_DB_READONLY_ROLE }),
+    },
   }
 }
 
