@@ -30,10 +30,7 @@ export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Prom
  * appended, and their UUIDv7 ids are ordered by creation time, so the id alone
  * is the cursor.
  */
-export async function auditTrail(
-  db: Kysely<Database>,
-  page: { readonly before?: AuditLogId | undefined; readonly limit: number },
-): Promise<AuditLog[]> {
+export async function auditTrail(db: Kysely<Database>, page: { readonly before?: AuditLogId | undefined; readonly limit: number }): Promise<AuditLog[]> {
   let query = db.selectFrom('audit_logs').selectAll()
   if (page.before !== undefined) {
     query = query.where('id', '<', page.before)

@@ -173,14 +173,7 @@ export async function playlistEntries(db: Kysely<Database>, playlistId: Playlist
   return db
     .selectFrom('playlist_tracks')
     .innerJoin('tracks', 'tracks.id', 'playlist_tracks.track_id')
-    .select([
-      'playlist_tracks.id',
-      'playlist_tracks.position',
-      'playlist_tracks.track_id',
-      'tracks.title',
-      'tracks.artist',
-      'tracks.duration_ms',
-    ])
+    .select(['playlist_tracks.id', 'playlist_tracks.position', 'playlist_tracks.track_id', 'tracks.title', 'tracks.artist', 'tracks.duration_ms'])
     .where('playlist_tracks.playlist_id', '=', playlistId)
     .where('playlist_tracks.deleted_at', 'is', null)
     .where('tracks.deleted_at', 'is', null)
@@ -197,12 +190,7 @@ export async function playlistEntries(db: Kysely<Database>, playlistId: Playlist
  */
 export async function inviteCollaborator(
   db: Kysely<Database>,
-  invitation: {
-    readonly playlistId: PlaylistId
-    readonly userId: UserId
-    readonly role: PlaylistCollaborator['role']
-    readonly invitedBy: UserId
-  },
+  invitation: { readonly playlistId: PlaylistId; readonly userId: UserId; readonly role: PlaylistCollaborator['role']; readonly invitedBy: UserId },
 ): Promise<PlaylistCollaborator> {
   return db
     .insertInto('playlist_collaborators')

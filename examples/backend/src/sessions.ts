@@ -91,10 +91,7 @@ type ExpiringTable = 'user_sessions' | 'refresh_tokens' | 'password_reset_tokens
  */
 export async function purgeExpired(db: Kysely<Database>): Promise<Readonly<Record<ExpiringTable, number>>> {
   const purge = async (table: ExpiringTable): Promise<number> => {
-    const { numDeletedRows } = await db
-      .deleteFrom(table)
-      .where('expires_at', '<', sql<Date>`CURRENT_TIMESTAMP`)
-      .executeTakeFirst()
+    const { numDeletedRows } = await db.deleteFrom(table).where('expires_at', '<', sql<Date>`CURRENT_TIMESTAMP`).executeTakeFirst()
     return Number(numDeletedRows)
   }
   return {

@@ -173,17 +173,8 @@ export async function reclaimStaleJobs(db: Kysely<Database>, staleAfterSeconds: 
     .set((eb) => {
       const exhausted = eb('attempts', '>=', eb.ref('max_attempts'))
       return {
-        status: eb
-          .case()
-          .when(exhausted)
-          .then('failed' as const)
-          .else('queued' as const)
-          .end(),
-        finished_at: eb
-          .case()
-          .when(exhausted)
-          .then(sql<Date>`CURRENT_TIMESTAMP`)
-          .end(),
+        status: eb.case().when(exhausted).then('failed' as const).else('queued' as const).end(),
+        finished_at: eb.case().when(exhausted).then(sql<Date>`CURRENT_TIMESTAMP`).end(),
         locked_by: null,
         locked_at: null,
         last_error: 'the worker stopped before finishing the job',

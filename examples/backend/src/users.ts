@@ -50,10 +50,7 @@ export async function registerUser(db: Kysely<Database>, registration: Registrat
  * Logs in by username or email address, in any case, to a live account only,
  * and starts a session. Any refusal is the same InvalidCredentialsError.
  */
-export async function logIn(
-  db: Kysely<Database>,
-  { login, password, ...device }: LogIn,
-): Promise<{ user: PublicUser; tokens: SessionTokens }> {
+export async function logIn(db: Kysely<Database>, { login, password, ...device }: LogIn): Promise<{ user: PublicUser; tokens: SessionTokens }> {
   const column = login.includes('@') ? 'email' : 'username'
   const account = await db
     .selectFrom('users')
@@ -66,11 +63,7 @@ export async function logIn(
   }
   const { password_hash: _, ...user } = account
   return db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('users')
-      .set({ last_login_at: sql<Date>`CURRENT_TIMESTAMP` })
-      .where('id', '=', user.id)
-      .execute()
+    await trx.updateTable('users').set({ last_login_at: sql<Date>`CURRENT_TIMESTAMP` }).where('id', '=', user.id).execute()
     return { user, tokens: await startSession(trx, user.id, device) }
   })
 }

@@ -22,7 +22,10 @@ describe('the audit trail', () => {
     const metadata = { client: 'web', changes: { name: ['Night shift', 'Day shift'] }, count: 2, public: false }
     await recordAudit(test.db, { actorId: actor.id, action: 'playlist.rename', metadata })
     const entry = await test.db.selectFrom('audit_logs').selectAll().executeTakeFirstOrThrow()
-    assert.deepEqual([entry.actor_id, entry.action, entry.resource_type, entry.metadata], [actor.id, 'playlist.rename', null, metadata])
+    assert.deepEqual(
+      [entry.actor_id, entry.action, entry.resource_type, entry.metadata],
+      [actor.id, 'playlist.rename', null, metadata],
+    )
   })
 
   it('should page newest first by id alone, without skipping or repeating an entry', async () => {
@@ -37,10 +40,7 @@ describe('the audit trail', () => {
       pages.push(page.map((entry) => entry.id))
       before = page.at(-1)?.id
     } while (pages.at(-1)!.length === 5)
-    assert.deepEqual(
-      pages.map((page) => page.length),
-      [5, 5, 1],
-    )
+    assert.deepEqual(pages.map((page) => page.length), [5, 5, 1])
     assert.deepEqual(pages.flat(), written.map((entry) => entry.id).reverse())
   })
 })

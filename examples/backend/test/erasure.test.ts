@@ -36,12 +36,7 @@ describe('account erasure', () => {
       completed: true,
     })
     const personal = { email: user.email, client: 'web' }
-    const [ownEntry] = await factory.createMany('audit_logs', 2, {
-      actor_id: user.id,
-      ip_address: '203.0.113.7',
-      user_agent: 'Firefox',
-      metadata: personal,
-    })
+    const [ownEntry] = await factory.createMany('audit_logs', 2, { actor_id: user.id, ip_address: '203.0.113.7', user_agent: 'Firefox', metadata: personal })
     const aboutUser = await factory.create('audit_logs', { resource_type: 'users', resource_id: user.id, metadata: personal })
     const othersEntry = await factory.create('audit_logs', { ip_address: '198.51.100.1' })
 
@@ -58,20 +53,16 @@ describe('account erasure', () => {
     assert.deepEqual(plays, [{ user_id: null, session_id: null }])
     assert.equal(await playCount(test.db, othersTrack.id), 1)
 
-    const audit = await test.db
-      .selectFrom('audit_logs')
-      .select(['id', 'actor_id', 'ip_address', 'user_agent', 'action', 'resource_id', 'metadata'])
-      .execute()
+    const audit = await test.db.selectFrom('audit_logs').select(['id', 'actor_id', 'ip_address', 'user_agent', 'action', 'resource_id', 'metadata']).execute()
     const byId = new Map(audit.map((entry) => [entry.id, entry]))
     const own = byId.get(ownEntry!.id)
     assert.deepEqual([own?.actor_id, own?.ip_address, own?.user_agent, own?.metadata], [null, null, null, { client: 'web' }])
     assert.deepEqual(byId.get(aboutUser.id)?.metadata, { client: 'web' })
     assert.equal(byId.get(othersEntry.id)?.ip_address, '198.51.100.1')
     const erasure = audit.filter((entry) => entry.action === 'user.erase')
-    assert.deepEqual(
-      erasure.map(({ actor_id, resource_id, metadata }) => ({ actor_id, resource_id, metadata })),
-      [{ actor_id: null, resource_id: user.id, metadata: {} }],
-    )
+    assert.deepEqual(erasure.map(({ actor_id, resource_id, metadata }) => ({ actor_id, resource_id, metadata })), [
+      { actor_id: null, resource_id: user.id, metadata: {} },
+    ])
   })
 
   it("should keep the replies others made to the user's comments, detached", async () => {

@@ -42,9 +42,7 @@ describe('playlists', () => {
   async function add(...indexes: number[]): Promise<PlaylistTrackId[]> {
     const ids: PlaylistTrackId[] = []
     for (const index of indexes) {
-      ids.push(
-        (await addEntry(database.db, { id: newEntryId(), playlistId: playlist.id, trackId: tracks[index]!.id, addedBy: owner.id })).id,
-      )
+      ids.push((await addEntry(database.db, { id: newEntryId(), playlistId: playlist.id, trackId: tracks[index]!.id, addedBy: owner.id })).id)
     }
     return ids
   }
@@ -103,10 +101,7 @@ describe('playlists', () => {
   it('should move an entry up and down, shifting the entries between by one', async () => {
     const [a, b, c, d, e] = await add(0, 1, 2, 3, 4)
     await moveEntry(database.db, playlist.id, e!, 1)
-    assert.deepEqual(
-      (await order()).map(([, id]) => id),
-      [a, e, b, c, d],
-    )
+    assert.deepEqual((await order()).map(([, id]) => id), [a, e, b, c, d])
     await moveEntry(database.db, playlist.id, a!, 4)
     assert.deepEqual(await order(), [
       [0, e],
@@ -142,10 +137,7 @@ describe('playlists', () => {
     await assert.rejects(renamePlaylist(database.db, { id: playlist.id, name: 'Lost update', readAt: renamed.updated_at }), StaleWriteError)
     const current = await database.db.selectFrom('playlists').selectAll().where('id', '=', playlist.id).executeTakeFirstOrThrow()
     assert.equal(current.name, 'Day shift')
-    assert.equal(
-      (await renamePlaylist(database.db, { id: playlist.id, name: 'Swing shift', readAt: current.updated_at })).name,
-      'Swing shift',
-    )
+    assert.equal((await renamePlaylist(database.db, { id: playlist.id, name: 'Swing shift', readAt: current.updated_at })).name, 'Swing shift')
   })
 
   it('should keep one live invitation per collaborator: a re-invite updates it, after an ended one it makes a new one', async () => {

@@ -68,11 +68,7 @@ describe('refresh-token rotation', () => {
     const play = await factory.create('track_plays', { user_id: gone!.user_id, session_id: gone!.id })
     // xmin: the transaction that last wrote the row, which a rewrite changes.
     const playRow = () =>
-      database.db
-        .selectFrom('track_plays')
-        .select(['session_id', sql<string>`xmin::text`.as('writtenBy')])
-        .where('id', '=', play.id)
-        .executeTakeFirstOrThrow()
+      database.db.selectFrom('track_plays').select(['session_id', sql<string>`xmin::text`.as('writtenBy')]).where('id', '=', play.id).executeTakeFirstOrThrow()
     const before = await playRow()
 
     assert.deepEqual(await purgeExpired(database.db), {

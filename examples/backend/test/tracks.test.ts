@@ -40,7 +40,10 @@ describe('tracks, the transcoding queue and the feed', () => {
       visibility: 'public',
       renditionsKbps: [64, 128, 320],
     })
-    assert.deepEqual({ status: track.status, size: track.file_size_bytes }, { status: 'uploaded', size: '31457280' })
+    assert.deepEqual(
+      { status: track.status, size: track.file_size_bytes },
+      { status: 'uploaded', size: '31457280' },
+    )
     assert.deepEqual(
       jobs.map((job) => [job.track_id, job.bitrate_kbps, job.status, job.attempts]),
       [
@@ -116,14 +119,14 @@ describe('tracks, the transcoding queue and the feed', () => {
       { status: 'running', locked_by: 'gone', locked_at: hourAgo, attempts: 3, max_attempts: 3 },
       { status: 'running', locked_by: 'busy', locked_at: new Date(), attempts: 1 },
     ] as const
-    const [retried, exhausted, busy] = await factory.createMany('hls_transcode_queue', jobs.length, (i) => ({
-      track_id: track.id,
-      ...jobs[i],
-    }))
+    const [retried, exhausted, busy] = await factory.createMany('hls_transcode_queue', jobs.length, (i) => ({ track_id: track.id, ...jobs[i] }))
 
     assert.equal(await reclaimStaleJobs(database.db, 600), 2)
 
-    const after = await database.db.selectFrom('hls_transcode_queue').select(['id', 'status', 'locked_by', 'finished_at']).execute()
+    const after = await database.db
+      .selectFrom('hls_transcode_queue')
+      .select(['id', 'status', 'locked_by', 'finished_at'])
+      .execute()
     const byId = new Map(after.map((job) => [job.id, job]))
     assert.deepEqual(
       [retried!, exhausted!, busy!].map((job) => {
@@ -234,13 +237,7 @@ describe('tracks, the transcoding queue and the feed', () => {
       pages.push(page.tracks.map((track) => track.id))
       after = page.next
     } while (after !== undefined)
-    assert.deepEqual(
-      pages.map((page) => page.length),
-      [5, 5, 5, 5, 4],
-    )
-    assert.deepEqual(
-      pages.flat(),
-      newestFirst.map((track) => track.id),
-    )
+    assert.deepEqual(pages.map((page) => page.length), [5, 5, 5, 5, 4])
+    assert.deepEqual(pages.flat(), newestFirst.map((track) => track.id))
   })
 })

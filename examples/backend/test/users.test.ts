@@ -69,11 +69,7 @@ describe('registration and log-in', () => {
 
     await assert.rejects(logIn(test.db, { login: 'ada', password: ada.password }), InvalidCredentialsError)
     await assert.rejects(rotateRefreshToken(test.db, tokens.refreshToken), InvalidCredentialsError)
-    const session = await test.db
-      .selectFrom('user_sessions')
-      .select('revoked_at')
-      .where('id', '=', tokens.sessionId)
-      .executeTakeFirstOrThrow()
+    const session = await test.db.selectFrom('user_sessions').select('revoked_at').where('id', '=', tokens.sessionId).executeTakeFirstOrThrow()
     assert.ok(session.revoked_at instanceof Date)
     await assert.rejects(closeAccount(test.db, closed.id), NotFoundError)
   })
