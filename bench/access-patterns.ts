@@ -129,7 +129,7 @@ const progress = (message: string): void => {
 
 const benchStart = performance.now()
 const server = await testServer()
-const database = await createTestDatabase()
+const database = await createTestDatabase({ as: 'owner' })
 const { db } = database
 try {
   const version = (await sql<{ server_version: string }>`SHOW server_version`.execute(db)).rows[0]!.server_version

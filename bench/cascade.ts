@@ -886,7 +886,7 @@ function sameOrRange(values: readonly number[]): string {
 
 const started = performance.now()
 const server = await testServer()
-const database = await createTestDatabase()
+const database = await createTestDatabase({ as: 'owner' })
 const client = new pg.Client({ connectionString: database.url })
 try {
   await client.connect()

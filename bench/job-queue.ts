@@ -195,7 +195,7 @@ async function run(db: Kysely<Database>, workers: readonly Kysely<Database>[], j
 
 const started = performance.now()
 const server = await testServer()
-const database = await createTestDatabase()
+const database = await createTestDatabase({ as: 'owner' })
 const workers = Array.from({ length: WORKERS }, () => createDb({ url: database.url, max: 1 }))
 try {
   const { db } = database

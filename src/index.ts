@@ -1,7 +1,7 @@
 export type * from './database.js'
 export { type AuditOptions, auditDatabase } from './audit/audit-database.js'
 export type { AuditReport, AuditSummary } from './audit/audit-report.js'
-export { SchemaNotFoundError } from './audit/errors.js'
+export { RoleNotFoundError, SchemaNotFoundError } from './audit/errors.js'
 export { type ReportFormat, formatReport } from './audit/format-report.js'
 export type { PrimaryKeyRow } from './audit/primary-key-table.js'
 export type { Finding, RuleId } from './audit/rules/index.js'
@@ -21,7 +21,9 @@ export {
 export { type Outcome, VezaDbError } from './util/veza-db-error.js'
 export type { Migration } from './runner/migration-files.js'
 export {
+  DEFAULT_APP_ROLE,
   DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_READONLY_ROLE,
   DEFAULT_STATEMENT_TIMEOUT,
   type MigrateOptions,
   type MigrationDirection,

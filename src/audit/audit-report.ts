@@ -11,8 +11,10 @@ export interface AuditSummary {
   /** The tables audited. */
   readonly tables: number
   readonly findings: number
-  /** The tables with at least one finding. */
+  /** The tables of {@link tables} with at least one finding (V1-14's findings on Kysely's bookkeeping tables aside). */
   readonly tablesWithFindings: number
+  /** The role V1-14 checked; `null` when the schema has no application role. */
+  readonly appRole: string | null
   /** The findings of each rule checked, 0 included. */
   readonly byRule: Readonly<Record<RuleId, number>>
 }
@@ -48,7 +50,10 @@ export function buildAuditReport(catalogue: Catalogue): AuditReport {
       schema: catalogue.schema,
       tables: catalogue.tables.length,
       findings: findings.length,
-      tablesWithFindings: new Set(findings.flatMap((finding) => finding.table ?? [])).size,
+      tablesWithFindings: new Set(
+        findings.flatMap((finding) => (finding.table !== null && catalogue.tables.includes(finding.table) ? [finding.table] : [])),
+      ).size,
+      appRole: catalogue.appRole?.name ?? null,
       byRule,
     },
   }

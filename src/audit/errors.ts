@@ -12,3 +12,16 @@ export class SchemaNotFoundError extends VezaDbError {
     super(`schema "${schema}" does not exist in this database`)
   }
 }
+
+/** The application role the audit was asked to check does not exist on the server. */
+export class RoleNotFoundError extends VezaDbError {
+  override readonly name = 'RoleNotFoundError'
+  readonly outcome: Outcome = 'usage'
+
+  constructor(
+    /** The role's name, as given. */
+    readonly role: string,
+  ) {
+    super(`the application role "${role}" does not exist on this server`)
+  }
+}

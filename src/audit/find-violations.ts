@@ -9,7 +9,7 @@ import { type Finding, rules } from './rules/index.js'
  * own (its kind, its foreign keys with their ON DELETE and the rows they make
  * agree, its closed value sets, whether it holds tokens, and issue 14's checks,
  * triggers, unique rules and indexes: V1-10 to V1-13), that table is also
- * checked against it.
+ * checked against it. V1-14 checks the privileges of the schema and its tables.
  */
 export function findViolations(catalogue: Catalogue): Finding[] {
   const tables = tableContexts(catalogue)

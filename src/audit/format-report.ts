@@ -27,11 +27,12 @@ interface FindingJson {
  * The report as text, ending with a newline:
  *
  * - `text` (for a terminal) and `markdown` (for an issue or a pull request):
- *   the findings grouped by rule, then the primary-key table in the audit's own
- *   shape (Domain, Table, Current PK, Target V1 PK), the notes, and a one-line total;
+ *   the schema and the application role checked (V1-14), the findings grouped by
+ *   rule, then the primary-key table in the audit's own shape (Domain, Table,
+ *   Current PK, Target V1 PK), the notes, and a one-line total;
  * - `json`: `{ "findings": [{ "rule", "table", "column", "constraint", "message", "fix" }],
  *   "primaryKeys": [{ "domain", "table", "currentPk", "targetPk" }], "notes": [string],
- *   "summary": { "schema", "tables", "findings", "tablesWithFindings", "byRule": { "V1-01": n, ... } } }`.
+ *   "summary": { "schema", "tables", "findings", "tablesWithFindings", "appRole", "byRule": { "V1-01": n, ... } } }`.
  */
 export function formatReport(report: AuditReport, format: ReportFormat): string {
   switch (format) {
@@ -71,7 +72,7 @@ function reportJson(report: AuditReport): object {
 }
 
 function formatText(report: AuditReport): string {
-  const lines: string[] = [`V1 audit of schema ${report.schema}: ${plural(report.summary.tables, 'table')}`, '']
+  const lines: string[] = [`V1 audit of schema ${report.schema}: ${plural(report.summary.tables, 'table')}, ${appRoleOf(report)}`, '']
   for (const [rule, findings] of byRule(report.findings)) {
     lines.push(`${rule} ${ruleTitles[rule]}: ${plural(findings.length, 'finding')}`)
     for (const finding of findings) {
@@ -96,9 +97,10 @@ function formatText(report: AuditReport): string {
 }
 
 function formatMarkdown(report: AuditReport): string {
-  const lines: string[] = [`# V1 audit of schema \`${report.schema}\``, '']
+  const role = appRoleOf(report, (name) => `\`${name}\``)
+  const lines: string[] = [`# V1 audit of schema \`${report.schema}\``, '', `${plural(report.summary.tables, 'table')}, ${role}.`, '']
   if (report.findings.length === 0) {
-    lines.push('No findings: every table follows the V1 rules the catalogue can show.', '')
+    lines.push('No findings: the schema and every table follow the V1 rules the catalogue can show.', '')
   }
   for (const [rule, findings] of byRule(report.findings)) {
     lines.push(`## ${rule} ${ruleTitles[rule]} (${findings.length})`, '')
@@ -123,6 +125,11 @@ function formatMarkdown(report: AuditReport): string {
   }
   lines.push(`**Total:** ${totalLine(report)}`)
   return `${lines.join('\n')}\n`
+}
+
+/** The role V1-14 checked, as the head of the text and markdown reports says it, the name written by `code`. */
+function appRoleOf(report: AuditReport, code: (name: string) => string = (name) => name): string {
+  return report.summary.appRole === null ? 'no application role' : `application role ${code(report.summary.appRole)}`
 }
 
 /** The findings grouped by rule, in the rules' order, leaving out rules with none. */

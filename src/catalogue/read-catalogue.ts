@@ -93,6 +93,59 @@ interface SequenceOwner {
   readonly column: string
 }
 
+/** An entry of an ACL: a privilege (`SELECT`, `CREATE`, ...) granted to a role, or to every role. */
+interface Privilege {
+  /** The role granted it; `null` for `PUBLIC`, every role. */
+  readonly grantee: string | null
+  readonly privilege: string
+}
+
+/** A privilege on a table or on one of its columns. */
+export interface TablePrivilege extends Privilege {
+  readonly table: string
+  /** The column of a column privilege (`GRANT UPDATE (action) ON ...`); `null` for the whole table. */
+  readonly column: string | null
+}
+
+/** The owner of a table. */
+interface TableOwner {
+  readonly table: string
+  readonly owner: string
+}
+
+/** A role whose privileges the application role has, or may take with `SET ROLE`: itself, or a role it is a member of. */
+export interface ReachableRole {
+  readonly name: string
+  readonly superuser: boolean
+  readonly createRole: boolean
+  readonly createDb: boolean
+  readonly bypassRls: boolean
+  /** Its direct members among the reachable roles: the memberships through which the application role reaches it. */
+  readonly members: readonly string[]
+}
+
+/** The function of migration 010 that names the application role. */
+export const APP_ROLE_FUNCTION = 'veza_app_role'
+/** The application role's name when migration 010 was not told another. */
+export const DEFAULT_APP_ROLE = 'veza_app'
+
+/** The role the backend connects as (directly, or as a login role that is its member), which V1-14 checks. */
+export interface AppRole {
+  readonly name: string
+  /**
+   * Who named it: the caller; the schema's `veza_app_role()`; or the convention, `veza_app`, taken only when
+   * the schema grants it something or it owns a table there (a role is the server's, so a `veza_app` that
+   * another database uses says nothing of this one).
+   */
+  readonly namedBy: 'caller' | 'function' | 'convention'
+  /**
+   * The role itself, then every role it is a member of, directly or not (`pg_has_role(..., 'MEMBER')`: it
+   * has their privileges, or may take them with `SET ROLE`). A superuser's list is itself alone (it is a
+   * member of every role). Empty when no role of that name exists.
+   */
+  readonly roles: readonly ReachableRole[]
+}
+
 export interface Catalogue {
   /** The schema read. */
   readonly schema: string
@@ -108,6 +161,18 @@ export interface Catalogue {
   readonly sequences: readonly string[]
   /** The sequences of `sequences` that a column owns (`OWNED BY`, `serial`, identity). */
   readonly sequenceOwners: readonly SequenceOwner[]
+  /** Kysely's bookkeeping tables that the schema holds, which {@link tables} leaves out. */
+  readonly bookkeepingTables: readonly string[]
+  /** The schema's owner; `null` when the schema does not exist. */
+  readonly schemaOwner: string | null
+  /** What the schema's ACL grants (`USAGE`, `CREATE`). */
+  readonly schemaPrivileges: readonly Privilege[]
+  /** The owner of each table, of {@link tables} and {@link bookkeepingTables}. */
+  readonly tableOwners: readonly TableOwner[]
+  /** What the ACLs of those tables and of their columns grant. */
+  readonly tablePrivileges: readonly TablePrivilege[]
+  /** The application role, and the roles it reaches; `null` when the caller named none and the schema has none. */
+  readonly appRole: AppRole | null
 }
 
 /**
@@ -117,18 +182,40 @@ export interface Catalogue {
  * functions). A schema that does not exist reads as an empty catalogue.
  * Only reads `pg_catalog`: it may run in a read-only transaction, on any
  * PostgreSQL from 13 on.
+ *
+ * Besides, the owners and ACLs of the schema and of its tables (the bookkeeping
+ * tables included), and the application role: `appRole`, else the one the
+ * schema's `veza_app_role()` names, else `veza_app` when the schema grants it
+ * something; with the roles it reaches and their attributes (V1-14).
  */
-export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise<Catalogue> {
+export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?: string): Promise<Catalogue> {
   const excluded = sql.join(BOOKKEEPING_TABLES.map((table) => sql.lit(table)))
   const namespace = sql`(SELECT n.oid FROM pg_namespace n WHERE n.nspname = ${schema})`
   const notFromExtension = (catalog: string, alias: string) =>
     sql`NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = ${sql.lit(catalog)}::regclass AND e.objid = ${sql.ref(`${alias}.oid`)} AND e.deptype = 'e')`
-  const inSchema = (alias: string) =>
-    sql`${sql.ref(`${alias}.relnamespace`)} = ${namespace} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})
-        AND NOT ${sql.ref(`${alias}.relispartition`)} AND ${notFromExtension('pg_class', alias)}`
+  const ofSchema = (alias: string) =>
+    sql`${sql.ref(`${alias}.relnamespace`)} = ${namespace} AND NOT ${sql.ref(`${alias}.relispartition`)}
+        AND ${notFromExtension('pg_class', alias)}`
+  const inSchema = (alias: string) => sql`${ofSchema(alias)} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})`
   // confdelsetcols (SET NULL (cols)) and indnullsnotdistinct are PostgreSQL 15's: read through to_jsonb, they are NULL before.
   const deleteSetColumns = sql`(SELECT array_agg(n::int2) FROM jsonb_array_elements_text(nullif(to_jsonb(con) -> 'confdelsetcols', 'null')) AS n)`
-  const [tables, tableComments, columns, constraints, indexes, triggers, functions, sequences, sequenceOwners] = await Promise.all([
+  const [
+    tables,
+    tableComments,
+    columns,
+    constraints,
+    indexes,
+    triggers,
+    functions,
+    sequences,
+    sequenceOwners,
+    bookkeepingTables,
+    schemaOwner,
+    schemaPrivileges,
+    tableOwners,
+    tablePrivileges,
+    appRoleFunction,
+  ] = await Promise.all([
     sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} ORDER BY 1
     `.execute(db),
@@ -229,7 +316,44 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
       WHERE s.relkind = 'S' AND s.relnamespace = ${namespace}
       ORDER BY 1
     `.execute(db),
+    sql<{ name: string }>`
+      SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')} AND c.relname IN (${excluded}) ORDER BY 1
+    `.execute(db),
+    sql<{ owner: string }>`SELECT pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n WHERE n.nspname = ${schema}`.execute(db),
+    // aclexplode gives grantee 0 for PUBLIC, which no role has; a NULL ACL (the default) grants the owner alone, who owns.
+    sql<Privilege>`
+      SELECT g.rolname AS grantee, a.privilege_type AS privilege
+      FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
+      WHERE n.nspname = ${schema}
+      ORDER BY 1 NULLS FIRST, 2
+    `.execute(db),
+    sql<TableOwner>`
+      SELECT c.relname AS "table", pg_get_userbyid(c.relowner) AS owner
+      FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')} ORDER BY 1
+    `.execute(db),
+    sql<TablePrivilege>`
+      SELECT c.relname AS "table", NULL AS column, g.rolname AS grantee, a.privilege_type AS privilege
+      FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
+      WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
+      UNION ALL
+      SELECT c.relname, att.attname, g.rolname, a.privilege_type
+      FROM pg_class c
+      JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
+      CROSS JOIN LATERAL aclexplode(att.attacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
+      WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
+      ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4
+    `.execute(db),
+    sql<{ source: string }>`
+      SELECT p.prosrc AS source FROM pg_proc p
+      WHERE p.pronamespace = ${namespace} AND p.proname = ${APP_ROLE_FUNCTION} AND p.pronargs = 0
+    `.execute(db),
   ])
+  const grantees = new Set([
+    ...schemaPrivileges.rows.map((row) => row.grantee),
+    ...tablePrivileges.rows.map((row) => row.grantee),
+    ...tableOwners.rows.map((row) => row.owner),
+  ])
+  const named = await appRoleName(db, schema, appRole, appRoleFunction.rows[0]?.source, grantees)
   return {
     schema,
     tables: tables.rows.map((row) => row.name),
@@ -241,5 +365,50 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public'): Promise
     functions: functions.rows,
     sequences: sequences.rows.map((row) => row.name),
     sequenceOwners: sequenceOwners.rows,
+    bookkeepingTables: bookkeepingTables.rows.map((row) => row.name),
+    schemaOwner: schemaOwner.rows[0]?.owner ?? null,
+    schemaPrivileges: schemaPrivileges.rows,
+    tableOwners: tableOwners.rows,
+    tablePrivileges: tablePrivileges.rows,
+    appRole: named === undefined ? null : { ...named, roles: await reachableRoles(db, named.name) },
   }
+}
+
+/**
+ * The application role's name and who named it (see {@link AppRole}); `undefined` when there is none.
+ * `grantees` holds every role the schema's ACLs name, and the owners of its tables.
+ */
+async function appRoleName(
+  db: Kysely<any>,
+  schema: string,
+  named: string | undefined,
+  functionSource: string | undefined,
+  grantees: ReadonlySet<string | null>,
+): Promise<Omit<AppRole, 'roles'> | undefined> {
+  if (named !== undefined) {
+    return { name: named, namedBy: 'caller' }
+  }
+  if (functionSource !== undefined) {
+    // 010 writes the body SELECT '<name>'::name and revokes EXECUTE from PUBLIC: reading the name from the body
+    // spares an auditor that does not own the function a "permission denied". Another body is called.
+    const literal = /^SELECT '((?:[^']|'')*)'::name$/.exec(functionSource)?.[1]?.replaceAll("''", "'")
+    const name = literal ?? (await sql<{ name: string }>`SELECT ${sql.id(schema, APP_ROLE_FUNCTION)}() AS name`.execute(db)).rows[0]!.name
+    return { name, namedBy: 'function' }
+  }
+  return grantees.has(DEFAULT_APP_ROLE) ? { name: DEFAULT_APP_ROLE, namedBy: 'convention' } : undefined
+}
+
+/** The roles `role` reaches, itself first (see {@link AppRole.roles}). */
+async function reachableRoles(db: Kysely<any>, role: string): Promise<ReachableRole[]> {
+  const { rows } = await sql<ReachableRole>`
+    SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcreaterole AS "createRole", r.rolcreatedb AS "createDb",
+           r.rolbypassrls AS "bypassRls",
+           ARRAY(SELECT m.rolname::text FROM pg_auth_members am JOIN pg_roles m ON m.oid = am.member
+                 WHERE am.roleid = r.oid AND pg_has_role(app.oid, m.oid, 'MEMBER') ORDER BY 1) AS members
+    FROM pg_roles app
+    JOIN pg_roles r ON r.oid = app.oid OR (NOT app.rolsuper AND pg_has_role(app.oid, r.oid, 'MEMBER'))
+    WHERE app.rolname = ${role}
+    ORDER BY r.oid <> app.oid, r.rolname
+  `.execute(db)
+  return rows
 }

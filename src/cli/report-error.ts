@@ -1,4 +1,4 @@
-import { SchemaNotFoundError } from '../audit/errors.js'
+import { RoleNotFoundError, SchemaNotFoundError } from '../audit/errors.js'
 import { secretsOf } from '../db/database-url.js'
 import { DestructiveMigrationError } from '../runner/errors.js'
 import { messageOf } from '../util/message-of.js'
@@ -12,6 +12,7 @@ const CONNECTION_LOST = /^(?:08|57P0[123]$)|^(?:ECONNRESET|EPIPE|ETIMEDOUT|ECONN
 const HINTS: readonly (readonly [abstract new (...args: never[]) => VezaDbError, string])[] = [
   [DestructiveMigrationError, 'NODE_ENV is production: review, then add --allow-destructive to run it'],
   [SchemaNotFoundError, 'name another with --schema'],
+  [RoleNotFoundError, 'name another with --app-role'],
 ]
 
 export interface ErrorReport {

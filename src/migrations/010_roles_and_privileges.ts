@@ -8,7 +8,9 @@ import { type Kysely, sql } from 'kysely'
  * Two group roles (NOLOGIN), named by the settings `veza.app_role` and `veza.readonly_role` when the
  * run sets them (the runner does, from `MigrateOptions.roles` or `VEZA_DB_APP_ROLE` and
  * `VEZA_DB_READONLY_ROLE`), else `veza_app` and `veza_readonly`; `veza_app_role()` and
- * `veza_readonly_role()` keep the names for later migrations and the audit. A role is created when it
+ * `veza_readonly_role()` keep the names for later migrations and the audit. The two must differ, and
+ * neither may be the migrating user, a member of it or a superuser: least privilege would be a pretence.
+ * A role is created when it
  * does not exist (roles belong to the server, not to one database: a second database of the server,
  * or a copy of this one, finds it there), which needs CREATEROLE; otherwise an administrator creates it
  * once, and the migration only grants.
@@ -19,7 +21,8 @@ import { type Kysely, sql } from 'kysely'
  * `gen_uuid_v7()`, which the defaults of its inserts call. The read-only role may SELECT every table
  * except the columns holding password and token hashes. Tables that later migrations create get the
  * same grants (default privileges of the migrating role in this schema), and their functions are not
- * executable by PUBLIC unless a migration grants them.
+ * executable by PUBLIC unless a migration grants them. (Kysely's own Migrator, if it ever runs here
+ * after 010, creates `kysely_migration_lock` with those default grants: the audit reports it.)
  *
  * Erasing a user rewrites its audit entries (009), which the application role may not: the trigger
  * function runs as its owner (SECURITY DEFINER, with a fixed search_path). The foreign keys' own
@@ -36,7 +39,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       readonly name := coalesce(nullif(current_setting('veza.readonly_role', true), ''), 'veza_readonly');
       role_name name;
     BEGIN
+      IF app = readonly THEN
+        RAISE EXCEPTION 'the application and the read-only roles need two names, not "%" for both', app;
+      END IF;
       FOREACH role_name IN ARRAY ARRAY[app, readonly] LOOP
+        IF role_name = current_user OR EXISTS (
+          SELECT FROM pg_roles WHERE rolname = role_name AND (rolsuper OR pg_has_role(oid, current_user, 'USAGE'))
+        ) THEN
+          RAISE EXCEPTION 'role "%" cannot be given least privilege: it is user "%", which runs the migrations and owns everything, a member of it, or a superuser; name another role',
+            role_name, current_user;
+        END IF;
         CONTINUE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = role_name);
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolcreaterole)) THEN
           RAISE EXCEPTION 'role "%" does not exist and user "%" may not create roles: have an administrator run CREATE ROLE % NOLOGIN once on this server, or grant CREATEROLE to %',
@@ -71,6 +83,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       schema_name name := current_schema();
       table_name name;
       readable text;
+      has_hash boolean;
     BEGIN
       EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM PUBLIC', schema_name);
       EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I, %I', schema_name, app, readonly);
@@ -81,10 +94,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       LOOP
         EXECUTE format('GRANT SELECT, INSERT%s ON %I TO %I',
           CASE WHEN table_name = 'audit_logs' THEN '' ELSE ', UPDATE, DELETE' END, table_name, app);
-        SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO readable FROM pg_attribute
-        WHERE attrelid = format('%I.%I', schema_name, table_name)::regclass AND attnum > 0 AND NOT attisdropped
-          AND attname NOT IN ('password_hash', 'token_hash');
-        EXECUTE format('GRANT SELECT (%s) ON %I TO %I', readable, table_name, readonly);
+        -- Column by column only where a table holds a hash: a column added there later needs its own grant.
+        SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FILTER (WHERE attname NOT IN ('password_hash', 'token_hash')),
+               count(*) FILTER (WHERE attname IN ('password_hash', 'token_hash')) > 0
+        INTO readable, has_hash FROM pg_attribute
+        WHERE attrelid = format('%I.%I', schema_name, table_name)::regclass AND attnum > 0 AND NOT attisdropped;
+        EXECUTE format('GRANT SELECT %s ON %I TO %I', CASE WHEN has_hash THEN format('(%s)', readable) ELSE '' END, table_name, readonly);
       END LOOP;
       EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', schema_name, app);
       EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT ON TABLES TO %I', schema_name, readonly);

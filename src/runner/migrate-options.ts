@@ -15,10 +15,15 @@ export interface MigrationStep {
   readonly durationMs: number
 }
 
+/** The application role migration 010 grants to, unless told otherwise (the migration holds the same default). */
+export const DEFAULT_APP_ROLE = 'veza_app'
+/** The read-only role migration 010 grants to, unless told otherwise. */
+export const DEFAULT_READONLY_ROLE = 'veza_readonly'
+
 /**
- * The names of the group roles that migration 010 creates or grants to, when they are not `veza_app`
- * and `veza_readonly`. They are read when 010 runs; later, `veza_app_role()` and `veza_readonly_role()`
- * return them.
+ * The names of the group roles that migration 010 creates or grants to, when they are not
+ * {@link DEFAULT_APP_ROLE} and {@link DEFAULT_READONLY_ROLE}. They are read when 010 runs; later,
+ * `veza_app_role()` and `veza_readonly_role()` return them.
  */
 export interface RoleNames {
   /** The backend's role: reads and writes rows, appends to the audit log. */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { DatabasePrivilegeError } from './errors.js'
 import type { RoleNames } from './migrate-options.js'
 import { MIGRATION_TABLE } from './migration-tables.js'
 
@@ -36,15 +37,10 @@ export async function setTimeouts(trx: Kysely<any>, timeouts: { readonly lock: s
 }
 
 /** Hands the role names to the migrations that grant privileges, for the rest of the transaction. */
-export async function setRoleNames(trx: Kysely<any>, roles: RoleNames): Promise<void> {
-  for (const [setting, name] of [
-    ['veza.app_role', roles.app],
-    ['veza.readonly_role', roles.readonly],
-  ] as const) {
-    if (name !== undefined) {
-      await sql`SELECT set_config(${sql.lit(setting)}, ${sql.lit(name)}, true)`.execute(trx)
-    }
-  }
+export async function setRoleNames(trx: Kysely<any>, roles: Required<RoleNames>): Promise<void> {
+  await sql`SELECT set_config('veza.app_role', ${sql.lit(roles.app)}, true), set_config('veza.readonly_role', ${sql.lit(roles.readonly)}, true)`.execute(
+    trx,
+  )
 }
 
 /**
@@ -68,7 +64,19 @@ export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHi
   // to_jsonb reads the checksum of a table that has no such column as null.
   const { rows } = await sql<{ name: string; timestamp: string; checksum: string | null }>`
     SELECT name, timestamp, to_jsonb(m) ->> 'checksum' AS checksum FROM ${sql.table(MIGRATION_TABLE)} AS m ORDER BY name COLLATE "C"
-  `.execute(db)
+  `
+    .execute(db)
+    .catch((error: unknown) => {
+      // The application role of migration 010 may not read the history, on purpose.
+      if ((error as { code?: unknown }).code === '42501') {
+        throw new DatabasePrivilegeError(
+          `the user of this connection may not read the migration history (${MIGRATION_TABLE}): it is not the role that runs the migrations; ` +
+            'connect as the owner of the schema (DATABASE_URL), not as the application role',
+          { cause: error },
+        )
+      }
+      throw error
+    })
   return {
     table: columns.some((column) => column.name === 'checksum') ? 'ready' : 'kysely',
     applied: rows.map(({ name, timestamp, checksum }) => ({ name, executedAt: new Date(timestamp), checksum: checksum ?? undefined })),

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely'
 import { DestructiveMigrationError, MigrationHistoryError, MigrationNameError, RoleNameError } from './errors.js'
 import {
+  DEFAULT_APP_ROLE,
   DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_READONLY_ROLE,
   DEFAULT_STATEMENT_TIMEOUT,
   type MigrateOptions,
   type MigrationDirection,
@@ -19,7 +21,7 @@ export interface Plan {
   /** Applied migrations whose checksum is to be written: never recorded, or an accepted edit. */
   readonly checksums: readonly MigrationFile[]
   readonly timeouts: { readonly lock: string; readonly statement: string }
-  readonly roles: RoleNames
+  readonly roles: Required<RoleNames>
   readonly table: MigrationHistory['table']
 }
 
@@ -135,15 +137,21 @@ function resolveMigrationName(names: readonly string[], target: string): string 
   throw new MigrationNameError(`no migration is named "${target}"; \`migrate:status\` lists them`)
 }
 
-/** PostgreSQL keeps the first 63 bytes of a name; `pg_` is its own prefix. */
-function checkRoleNames(roles: RoleNames): RoleNames {
-  for (const name of [roles.app, roles.readonly]) {
-    if (name !== undefined && (name === '' || Buffer.byteLength(name) > 63 || name.startsWith('pg_'))) {
-      throw new RoleNameError(`${JSON.stringify(name)} cannot name a role: use 1 to 63 bytes, not starting with pg_`)
+/** Names PostgreSQL keeps for itself in `GRANT ... TO`. */
+const RESERVED_ROLE_NAMES: readonly string[] = ['public', 'none', 'current_role', 'current_user', 'session_user']
+
+/** The role names with their defaults; PostgreSQL keeps the first 63 bytes of a name and `pg_` for itself. */
+function checkRoleNames(roles: RoleNames): Required<RoleNames> {
+  const resolved = { app: roles.app ?? DEFAULT_APP_ROLE, readonly: roles.readonly ?? DEFAULT_READONLY_ROLE }
+  for (const name of [resolved.app, resolved.readonly]) {
+    if (name === '' || Buffer.byteLength(name) > 63 || name.startsWith('pg_') || RESERVED_ROLE_NAMES.includes(name.toLowerCase())) {
+      throw new RoleNameError(
+        `${JSON.stringify(name)} cannot name a role: use 1 to 63 bytes, not starting with pg_, not ${RESERVED_ROLE_NAMES.join(', ')}`,
+      )
     }
   }
-  if (roles.app !== undefined && roles.app === roles.readonly) {
-    throw new RoleNameError(`the application and the read-only roles need two names, not "${roles.app}" for both`)
+  if (resolved.app === resolved.readonly) {
+    throw new RoleNameError(`the application and the read-only roles need two names, not "${resolved.app}" for both`)
   }
-  return roles
+  return resolved
 }

@@ -58,6 +58,21 @@ describe('audit', () => {
       expect(result.stdout).to.equal('')
     })
 
+    it('should exit 2 with one line on an --app-role that does not exist', async () => {
+      const result = await runCli(['audit', '--url', v1Database.url, '--app-role', 'nosuchrole'])
+      expect(result.code).to.equal(2)
+      expect(result.stderrLines.filter((line) => line.startsWith('error:'))).to.deep.equal([
+        'error: the application role "nosuchrole" does not exist on this server; name another with --app-role',
+      ])
+      expect(result.stdout).to.equal('')
+    })
+
+    it('should exit 2 on an empty --app-role, before connecting', async () => {
+      const result = await runCli(['audit', '--app-role', ''])
+      expect(result.code).to.equal(2)
+      expect(result.stderr).to.include('--app-role needs the name of a role')
+    })
+
     it('should exit 2 on a schema that does not exist', async () => {
       const result = await runCli(['audit', '--url', v1Database.url, '--schema', 'nowhere'])
       expect(result.code).to.equal(2)

@@ -120,8 +120,19 @@ describe('audit', () => {
       expect(found).to.have.lengthOf(expected.length)
     })
 
-    it('should report nothing under the rules whose breaches neither the audit nor issue 14 names', () => {
-      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', ...issue14Rules]
+    it('should report under V1-14 only that the schema has no application role: the lab grants no role anything', () => {
+      const v1_14 = report.findings.filter((finding) => finding.rule === 'V1-14')
+      expect(v1_14.map(({ table, message }) => ({ table, message: message.split(':')[0] }))).to.deep.equal([
+        { table: null, message: 'schema public has no application role (no veza_app_role(), no veza_app granted anything)' },
+      ])
+      expect(v1_14[0]!.fix).to.match(
+        /^apply migration 010_roles_and_privileges, or create the role and its grants: CREATE ROLE veza_app NOLOGIN; /,
+      )
+      expect(report.summary.appRole).to.equal(null)
+    })
+
+    it('should report nothing under the rules whose breaches neither the audit nor issues 14 and 16 name', () => {
+      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', ...issue14Rules, 'V1-14']
       expect(report.findings.filter((finding) => !named.includes(finding.rule))).to.deep.equal([])
       expect(catalogueRules.filter((rule) => report.summary.byRule[rule] > 0)).to.deep.equal(named)
     })
@@ -148,7 +159,7 @@ describe('audit', () => {
     it('should sum the findings up by rule and by table', () => {
       expect(report.summary).to.deep.include({ schema: 'public', tables: lab.tables.length, findings: report.findings.length })
       expect(Object.values(report.summary.byRule).reduce((sum, count) => sum + count, 0)).to.equal(report.findings.length)
-      expect(report.summary.tablesWithFindings).to.equal(new Set(report.findings.map((finding) => finding.table)).size)
+      expect(report.summary.tablesWithFindings).to.equal(new Set(report.findings.flatMap((finding) => finding.table ?? [])).size)
     })
   })
 
@@ -165,7 +176,7 @@ describe('audit', () => {
   })
 
   describe('of another schema', () => {
-    const database = useTestDatabase()
+    const database = useTestDatabase({ as: 'owner' })
 
     before(async () => {
       await sql`CREATE SCHEMA legacy`.execute(database.db)
@@ -191,6 +202,8 @@ describe('audit', () => {
         { rule: 'V1-02', table: 'events', column: 'created_at', constraint: undefined },
         { rule: 'V1-02', table: 'things', column: 'created_at', constraint: undefined },
         { rule: 'V1-02', table: 'things', column: 'created_at', constraint: undefined },
+        // veza_app_role() is public's, and nothing of legacy is granted to veza_app.
+        { rule: 'V1-14', table: null, column: undefined, constraint: undefined },
       ])
       expect(report.findings[1]!.message).to.equal('id is integer, numbered by the sequence things_id_seq, not uuid')
       expect(report.findings.map((finding) => finding.fix).join('\n')).to.include('ALTER TABLE legacy.things ALTER COLUMN created_at')

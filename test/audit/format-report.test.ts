@@ -63,7 +63,8 @@ describe('audit', () => {
       expect(rows).to.include('| **Auth** | `refresh_tokens` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(rows).to.include('| **Chat (Legacy)** | `rooms` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(lastLine(markdown)).to.equal(
-        `**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)`,
+        `**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public ` +
+          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1)',
       )
     })
 
@@ -79,6 +80,7 @@ describe('audit', () => {
         'V1-11 Life cycle: 2 findings',
         'V1-12 Unique work and job states: 5 findings',
         'V1-13 Maintenance indexes: 5 findings',
+        'V1-14 Least privilege: 1 finding',
       ])
       expect(lines).to.include(
         '  refresh_tokens.user_id (refresh_tokens_user_id_fkey): refresh_tokens_user_id_fkey has no ON DELETE rule (the implicit NO ACTION)',
@@ -87,12 +89,18 @@ describe('audit', () => {
       expect(lines).to.include('  Auth           refresh_tokens             bigint (sequence)  uuid gen_uuid_v7()')
       expect(lines.filter((line) => line.startsWith('Total: '))).to.deep.equal([lastLine(text)])
       expect(lastLine(text)).to.equal(
-        'Total: 160 findings in 23 of 23 tables of schema public (V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5)',
+        'Total: 161 findings in 23 of 23 tables of schema public ' +
+          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1)',
       )
+      expect(lines[0]).to.equal('V1 audit of schema public: 23 tables, no application role')
+      expect(lines).to.include(`  schema public: ${lab.findings.find((finding) => finding.rule === 'V1-14')?.message ?? '(none)'}`)
     })
 
     it('should say so in one line of each format when there is nothing to report', () => {
       expect(lastLine(formatReport(v1, 'text'))).to.equal('Total: no findings in the 26 tables of schema public')
+      const role = v1.summary.appRole ?? '(none)'
+      expect(formatReport(v1, 'text').split('\n')[0]).to.equal(`V1 audit of schema public: 26 tables, application role ${role}`)
+      expect(formatReport(v1, 'markdown').split('\n')[2]).to.equal(`26 tables, application role \`${role}\`.`)
       expect(formatReport(v1, 'text')).not.to.match(/^(?:V1-|Primary keys|Notes)/m)
       expect(formatReport(v1, 'markdown')).to.include('No findings').and.include("Every primary key is already V1's.")
     })

@@ -36,7 +36,7 @@ const where = ({ rule, table, column, constraint }: Finding): Where => ({ rule, 
 /** The rules issue 14 added or changed (V1-03, V1-04, V1-05, V1-10 to V1-13), each broken on purpose on a migrated V1 database. */
 describe('audit', () => {
   describe('the rules of issue 14, on a broken copy of V1', () => {
-    const database = useTestDatabase()
+    const database = useTestDatabase({ as: 'owner' })
     let v1: Record<string, string[]>
 
     before(async () => {

@@ -433,7 +433,7 @@ describe('migration history', function () {
     })
 
     it('should have nothing to do on a V1 database that has a table of its own', async () => {
-      const database = await newDatabase({ migrated: true })
+      const database = await newDatabase({ migrated: true, as: 'owner' })
       await sql`CREATE TABLE public.notes (body text)`.execute(database.db)
 
       const result = await cli(database, ['latest'])
@@ -486,7 +486,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   describe('migrate:status', () => {
     const partial = useTestDatabase({ migrated: false })
-    const complete = useTestDatabase()
+    const complete = useTestDatabase({ as: 'owner' })
     const results: Record<string, CliResult> = {}
     before(async () => {
       await migrateTo(partial.db, '005')
@@ -586,7 +586,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     })
 
     it("should render the last migration's down with down, which psql applies to revert it", async () => {
-      const database = await newDatabase({ migrated: true })
+      const database = await newDatabase({ migrated: true, as: 'owner' })
       const names = (await loadMigrationFiles(migrationFolder)).map((file) => file.name)
       const before = await stateOf(database.db)
 

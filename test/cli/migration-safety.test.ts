@@ -345,7 +345,7 @@ describe('migration safety', () => {
   })
 
   describe('under NODE_ENV=production', () => {
-    const database = useTestDatabase()
+    const database = useTestDatabase({ as: 'owner' })
     const beforeLast = useTestDatabase({ migrated: false })
     let names: string[]
     let catalogue: Awaited<ReturnType<typeof snapshotCatalogue>>

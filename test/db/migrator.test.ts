@@ -5,7 +5,7 @@ import { checkConnection } from '../../src/db/check-connection.js'
 import { createDb } from '../../src/db/create-db.js'
 import { withDatabase } from '../../src/db/database-url.js'
 import { DatabaseConnectionError } from '../../src/db/errors.js'
-import { MigrationError, MigrationNameError } from '../../src/runner/errors.js'
+import { DatabasePrivilegeError, MigrationError, MigrationNameError } from '../../src/runner/errors.js'
 import type { MigrateOptions, MigrationStep } from '../../src/runner/migrate-options.js'
 import { getMigrationStatus, migrateDown, migrateTo, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
@@ -203,6 +203,22 @@ describe('migrator', () => {
       expect(await appliedNames(database.db, options)).to.deep.equal([])
       expect(await catalogue(database.db)).to.deep.equal([`i ${MIGRATION_TABLE}_pkey`, `r ${MIGRATION_TABLE}`])
       expect(await rollbackAll(database.db, options)).to.deep.equal([])
+    })
+  })
+
+  describe('as the application role', () => {
+    const app = useTestDatabase()
+
+    it('should refuse with a DatabasePrivilegeError that says to connect as the owner, changing nothing', async () => {
+      for (const run of [() => migrateToLatest(app.db), () => rollbackAll(app.db), () => getMigrationStatus(app.db)]) {
+        const error = await run().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        )
+        expect(error).to.be.instanceOf(DatabasePrivilegeError)
+        expect((error as Error).message).to.match(/may not read the migration history .*connect as the owner/)
+      }
+      expect((await getMigrationStatus(app.ownerDb)).every((migration) => migration.state === 'applied')).to.equal(true)
     })
   })
 

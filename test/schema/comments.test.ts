@@ -59,7 +59,7 @@ function missingComments(catalogue: Catalogue): string[] {
 }
 
 describe('table and column comments', () => {
-  const database = useTestDatabase()
+  const database = useTestDatabase({ as: 'owner' })
   let catalogue: Catalogue
 
   before(async () => {

@@ -104,7 +104,7 @@ describe('erasure of a user', () => {
   let personalKeys: string[] = []
 
   before(async () => {
-    const { rows } = await sql<{ keys: string[] }>`SELECT audit_logs_personal_keys() AS keys`.execute(database.db)
+    const { rows } = await sql<{ keys: string[] }>`SELECT audit_logs_personal_keys() AS keys`.execute(database.ownerDb)
     personalKeys = rows[0]!.keys
   })
 

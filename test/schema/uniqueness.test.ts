@@ -47,7 +47,7 @@ function keyOf(row: Row, rule: UniquenessRule): Values {
 }
 
 describe('uniqueness and soft delete', () => {
-  const database = useTestDatabase()
+  const database = useTestDatabase({ as: 'owner' })
 
   const expectDuplicateRejected = (rule: UniquenessRule, original: Row): Promise<void> =>
     expectPgError(createRow(database.db, rule.table, keyOf(original, rule)), '23505', `${rule.table}_${rule.columns.join('_')}_key`)

@@ -70,7 +70,7 @@ const asText = (value: unknown): string =>
   typeof value === 'object' && value !== null && !(value instanceof Date) ? JSON.stringify(value) : String(value)
 
 describe('values, defaults and generated columns', () => {
-  const database = useTestDatabase()
+  const database = useTestDatabase({ as: 'owner' })
 
   async function expectCheckViolation(table: string, column: string, value: unknown): Promise<void> {
     const constraint = `${table}_${column}_check`

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/database.js'
+import { createDb } from '../../src/db/create-db.js'
 import { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
 import { testServer } from '../../src/testing/test-server.js'
 
@@ -10,8 +11,8 @@ export async function testServerUrl(): Promise<string> {
 
 /**
  * Gives the enclosing `describe` a database of its own from the test kit
- * (migrated unless told otherwise): created before its first test, dropped
- * after its last.
+ * (migrated, and used as the application role, unless told otherwise):
+ * created before its first test, dropped after its last.
  */
 export function useTestDatabase(options: CreateTestDatabaseOptions = {}): {
   /** The kit's database, typed by the generated schema. */
@@ -19,12 +20,18 @@ export function useTestDatabase(options: CreateTestDatabaseOptions = {}): {
   /** The same database untyped, for the queries on tables and columns named by strings (from the spec's lists). */
   readonly untypedDb: Kysely<any>
   readonly url: string
+  /** The same database as its owner, for what the application role may not do; connects on first use. */
+  readonly ownerDb: Kysely<Database>
+  readonly ownerUrl: string
 } {
   let database: TestDatabase | undefined
+  let ownerDb: Kysely<Database> | undefined
   before(async () => {
     database = await createTestDatabase(options)
   })
   after(async () => {
+    await ownerDb?.destroy()
+    ownerDb = undefined
     await database?.destroy()
   })
   const current = (): TestDatabase => {
@@ -42,6 +49,13 @@ export function useTestDatabase(options: CreateTestDatabaseOptions = {}): {
     },
     get url() {
       return current().url
+    },
+    get ownerDb() {
+      ownerDb ??= createDb({ url: current().ownerUrl, max: 2, allowExitOnIdle: true })
+      return ownerDb
+    },
+    get ownerUrl() {
+      return current().ownerUrl
     },
   }
 }

@@ -412,7 +412,7 @@ describe('fixtures', () => {
   })
 
   describe('a table that has no entry', () => {
-    const scratch = useTestDatabase()
+    const scratch = useTestDatabase({ as: 'owner' })
 
     it('should fill a new table of plain columns from the catalogue alone', async () => {
       const f = fixtures(scratch.db)

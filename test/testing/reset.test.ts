@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
+import { createDb } from '../../src/db/create-db.js'
 import type { Database, UserId } from '../../src/index.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { fixtures } from '../../src/fixtures/fixtures.js'
@@ -31,6 +32,10 @@ const countUsers = async (db: Kysely<Database>): Promise<number> =>
     ).count,
   )
 
+const currentUser = async (db: Kysely<Database>): Promise<string> =>
+  (await sql<{ user: string }>`SELECT current_user AS user`.execute(db)).rows[0]!.user
+
+// On the application role of the kit's databases, which may not TRUNCATE: the owner only inspects.
 describe('truncateAllTables', () => {
   const database = useTestDatabase()
   const db = (): Kysely<Database> => database.db
@@ -47,10 +52,12 @@ describe('truncateAllTables', () => {
 
     await truncateAllTables(db())
 
-    const { rows: tables } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db())
+    const { rows: tables } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(
+      database.ownerDb,
+    )
     const left: Record<string, number> = {}
     for (const { name } of tables) {
-      const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM ${sql.table(name)}`.execute(db())
+      const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM ${sql.table(name)}`.execute(database.ownerDb)
       if (rows[0]!.count > 0) {
         left[name] = rows[0]!.count
       }
@@ -58,12 +65,29 @@ describe('truncateAllTables', () => {
     expect(Object.keys(left)).to.have.members([MIGRATION_TABLE])
   })
 
+  it('should leave the role as it was inside the transaction of a test, which goes on as the application role', async () => {
+    const appRole = await currentUser(db())
+    const test = await startTestTransaction(db())
+    try {
+      await insertUser(test.db)
+
+      await truncateAllTables(test.db)
+
+      expect(await countUsers(test.db)).to.equal(0)
+      expect(await currentUser(test.db)).to.equal(appRole)
+      expect(appRole).not.to.equal(await currentUser(database.ownerDb))
+    } finally {
+      await test.rollback()
+    }
+  })
+
   it('should refuse, emptying nothing, when a table of another schema references one of them', async () => {
     const scratch = await createTestDatabase()
+    const scratchOwner = createDb({ url: scratch.ownerUrl, max: 1 })
     try {
       await insertUser(scratch.db)
-      await sql`CREATE SCHEMA chat`.execute(scratch.db)
-      await sql`CREATE TABLE chat.members (user_id uuid REFERENCES public.users (id))`.execute(scratch.db)
+      await sql`CREATE SCHEMA chat`.execute(scratchOwner)
+      await sql`CREATE TABLE chat.members (user_id uuid REFERENCES public.users (id))`.execute(scratchOwner)
 
       const failure = await truncateAllTables(scratch.db).then(
         () => undefined,
@@ -73,6 +97,7 @@ describe('truncateAllTables', () => {
       expect((failure as { code?: string }).code).to.equal('0A000')
       expect(await countUsers(scratch.db)).to.equal(1)
     } finally {
+      await scratchOwner.destroy()
       await scratch.destroy()
     }
   })

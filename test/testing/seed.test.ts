@@ -39,8 +39,9 @@ function expectUsageError(result: CliResult, pattern: RegExp): void {
 }
 
 describe('db:seed', () => {
+  // The CLI's commands are an operator's: they run as the owner, who may read the migration history.
   describe('on a migrated, empty database', () => {
-    const database = useTestDatabase()
+    const database = useTestDatabase({ as: 'owner' })
     let first: CliResult
 
     before(async () => {
@@ -117,7 +118,7 @@ describe('db:seed', () => {
   })
 
   describe('on a terminal', () => {
-    const database = useTestDatabase()
+    const database = useTestDatabase({ as: 'owner' })
 
     it('should rewrite one progress line with \\r, and clear it at the end', async () => {
       const written: string[] = []

@@ -11,7 +11,7 @@ import { useTestDatabase } from '../support/use-test-database.js'
 import { expectPlan } from '../support/expect-plan.js'
 
 describe('access patterns', () => {
-  const database = useTestDatabase()
+  const database = useTestDatabase({ as: 'owner' })
   const db = (): Kysely<Database> => database.db
 
   before(async function () {

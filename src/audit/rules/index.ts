@@ -11,11 +11,12 @@ import { noSecretsAtRest } from './v1-10-no-secrets-at-rest.js'
 import { lifeCycle } from './v1-11-life-cycle.js'
 import { uniqueWorkAndJobStates } from './v1-12-unique-work-and-job-states.js'
 import { maintenanceIndexes } from './v1-13-maintenance-indexes.js'
+import { leastPrivilege } from './v1-14-least-privilege.js'
 
 /**
  * The rules of SCHEMA-V1.md that a catalogue can show broken, in order; V1-11
- * to V1-13 are issue 14's amendments. V1-09 (reversible migrations) needs the
- * migrations themselves, not a database.
+ * to V1-13 are issue 14's amendments, V1-14 issue 16's. V1-09 (reversible
+ * migrations) needs the migrations themselves, not a database.
  */
 export const rules = [
   uuidKeys,
@@ -30,6 +31,7 @@ export const rules = [
   lifeCycle,
   uniqueWorkAndJobStates,
   maintenanceIndexes,
+  leastPrivilege,
 ] as const
 
 export type RuleId = (typeof rules)[number]['id']

@@ -98,6 +98,7 @@ export function qualify(schema: string, name: string): string {
   return schema === 'public' ? quoteIdentifier(name) : `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`
 }
 
-function quoteIdentifier(identifier: string): string {
+/** `identifier` as SQL: quoted unless it is a plain lower-case name. */
+export function quoteIdentifier(identifier: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(identifier) ? identifier : `"${identifier.replaceAll('"', '""')}"`
 }
