@@ -10,7 +10,7 @@ export const SUBSYSTEM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   db: ['util'],
   runner: ['db', 'util'],
   catalogue: ['runner', 'util'],
-  audit: ['catalogue', 'util'],
+  audit: ['catalogue', 'runner', 'util'],
   fixtures: ['catalogue', 'util'],
   testing: ['catalogue', 'db', 'fixtures', 'runner', 'util'],
   seed: ['catalogue', 'fixtures', 'runner', 'util'],

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { BOOKKEEPING_TABLES } from '../runner/migration-tables.js'
+import { namespaceOf, notFromExtension, relationOfSchema } from './catalogue-sql.js'
+import { type Privileges, readPrivileges } from './read-privileges.js'
 
 export interface Column {
   readonly table: string
@@ -93,60 +95,8 @@ interface SequenceOwner {
   readonly column: string
 }
 
-/** An entry of an ACL: a privilege (`SELECT`, `CREATE`, ...) granted to a role, or to every role. */
-interface Privilege {
-  /** The role granted it; `null` for `PUBLIC`, every role. */
-  readonly grantee: string | null
-  readonly privilege: string
-}
-
-/** A privilege on a table or on one of its columns. */
-export interface TablePrivilege extends Privilege {
-  readonly table: string
-  /** The column of a column privilege (`GRANT UPDATE (action) ON ...`); `null` for the whole table. */
-  readonly column: string | null
-}
-
-/** The owner of a table. */
-interface TableOwner {
-  readonly table: string
-  readonly owner: string
-}
-
-/** A role whose privileges the application role has, or may take with `SET ROLE`: itself, or a role it is a member of. */
-export interface ReachableRole {
-  readonly name: string
-  readonly superuser: boolean
-  readonly createRole: boolean
-  readonly createDb: boolean
-  readonly bypassRls: boolean
-  /** Its direct members among the reachable roles: the memberships through which the application role reaches it. */
-  readonly members: readonly string[]
-}
-
-/** The function of migration 010 that names the application role. */
-export const APP_ROLE_FUNCTION = 'veza_app_role'
-/** The application role's name when migration 010 was not told another. */
-export const DEFAULT_APP_ROLE = 'veza_app'
-
-/** The role the backend connects as (directly, or as a login role that is its member), which V1-14 checks. */
-export interface AppRole {
-  readonly name: string
-  /**
-   * Who named it: the caller; the schema's `veza_app_role()`; or the convention, `veza_app`, taken only when
-   * the schema grants it something or it owns a table there (a role is the server's, so a `veza_app` that
-   * another database uses says nothing of this one).
-   */
-  readonly namedBy: 'caller' | 'function' | 'convention'
-  /**
-   * The role itself, then every role it is a member of, directly or not (`pg_has_role(..., 'MEMBER')`: it
-   * has their privileges, or may take them with `SET ROLE`). A superuser's list is itself alone (it is a
-   * member of every role). Empty when no role of that name exists.
-   */
-  readonly roles: readonly ReachableRole[]
-}
-
-export interface Catalogue {
+/** The tables of a schema and everything on them, with the privileges of {@link Privileges}. */
+export interface Catalogue extends Privileges {
   /** The schema read. */
   readonly schema: string
   readonly tables: readonly string[]
@@ -163,16 +113,6 @@ export interface Catalogue {
   readonly sequenceOwners: readonly SequenceOwner[]
   /** Kysely's bookkeeping tables that the schema holds, which {@link tables} leaves out. */
   readonly bookkeepingTables: readonly string[]
-  /** The schema's owner; `null` when the schema does not exist. */
-  readonly schemaOwner: string | null
-  /** What the schema's ACL grants (`USAGE`, `CREATE`). */
-  readonly schemaPrivileges: readonly Privilege[]
-  /** The owner of each table, of {@link tables} and {@link bookkeepingTables}. */
-  readonly tableOwners: readonly TableOwner[]
-  /** What the ACLs of those tables and of their columns grant. */
-  readonly tablePrivileges: readonly TablePrivilege[]
-  /** The application role, and the roles it reaches; `null` when the caller named none and the schema has none. */
-  readonly appRole: AppRole | null
 }
 
 /**
@@ -190,43 +130,24 @@ export interface Catalogue {
  */
 export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?: string): Promise<Catalogue> {
   const excluded = sql.join(BOOKKEEPING_TABLES.map((table) => sql.lit(table)))
-  const namespace = sql`(SELECT n.oid FROM pg_namespace n WHERE n.nspname = ${schema})`
-  const notFromExtension = (catalog: string, alias: string) =>
-    sql`NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = ${sql.lit(catalog)}::regclass AND e.objid = ${sql.ref(`${alias}.oid`)} AND e.deptype = 'e')`
-  const ofSchema = (alias: string) =>
-    sql`${sql.ref(`${alias}.relnamespace`)} = ${namespace} AND NOT ${sql.ref(`${alias}.relispartition`)}
-        AND ${notFromExtension('pg_class', alias)}`
+  const namespace = namespaceOf(schema)
+  const ofSchema = (alias: string) => relationOfSchema(schema, alias)
   const inSchema = (alias: string) => sql`${ofSchema(alias)} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})`
   // confdelsetcols (SET NULL (cols)) and indnullsnotdistinct are PostgreSQL 15's: read through to_jsonb, they are NULL before.
   const deleteSetColumns = sql`(SELECT array_agg(n::int2) FROM jsonb_array_elements_text(nullif(to_jsonb(con) -> 'confdelsetcols', 'null')) AS n)`
-  const [
-    tables,
-    tableComments,
-    columns,
-    constraints,
-    indexes,
-    triggers,
-    functions,
-    sequences,
-    sequenceOwners,
-    bookkeepingTables,
-    schemaOwner,
-    schemaPrivileges,
-    tableOwners,
-    tablePrivileges,
-    appRoleFunction,
-  ] = await Promise.all([
-    sql<{ name: string }>`
+  const [tables, tableComments, columns, constraints, indexes, triggers, functions, sequences, sequenceOwners, bookkeepingTables] =
+    await Promise.all([
+      sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} ORDER BY 1
     `.execute(db),
-    sql<TableComment>`
+      sql<TableComment>`
       SELECT c.relname AS "table", d.description AS comment
       FROM pg_class c
       JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
       WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')}
       ORDER BY 1
     `.execute(db),
-    sql<Column>`
+      sql<Column>`
       SELECT c.relname AS "table", a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
              a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS "default", a.attidentity <> '' AS identity,
              col_description(a.attrelid, a.attnum) AS comment
@@ -236,7 +157,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY c.relname, a.attnum
     `.execute(db),
-    sql<Constraint>`
+      sql<Constraint>`
       SELECT c.relname AS "table", con.conname AS name, con.contype AS type,
              CASE WHEN con.contype = 't'
                THEN ARRAY(SELECT arg FROM unnest(string_to_array(encode(tg.tgargs, 'escape'), '\\000')) WITH ORDINALITY AS a(arg, ord)
@@ -260,7 +181,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE ${inSchema('c')}
       ORDER BY c.relname, con.conname
     `.execute(db),
-    sql<Index>`
+      sql<Index>`
       SELECT t.relname AS "table", i.relname AS name, ix.indisunique AS unique, ix.indisvalid AS valid,
              coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean, false) AS "nullsNotDistinct", am.amname AS method, pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
              ARRAY(SELECT a.attname::text FROM generate_series(1, ix.indnkeyatts) AS k(ord)
@@ -282,7 +203,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE ${inSchema('t')}
       ORDER BY t.relname, i.relname
     `.execute(db),
-    sql<Trigger>`
+      sql<Trigger>`
       SELECT c.relname AS "table", t.tgname AS name, p.proname AS function,
              (t.tgtype & 1) <> 0 AS "forEachRow", (t.tgtype & 2) <> 0 AS before, (t.tgtype & 16) <> 0 AS "onUpdate",
              (t.tgtype & 8) <> 0 AS "onDelete",
@@ -295,18 +216,18 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE NOT t.tgisinternal AND ${inSchema('c')}
       ORDER BY c.relname, t.tgname
     `.execute(db),
-    sql<{ name: string; definition: string; comment: string | null }>`
+      sql<{ name: string; definition: string; comment: string | null }>`
       SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment
       FROM pg_proc p
       WHERE p.pronamespace = ${namespace} AND p.prokind <> 'a' AND ${notFromExtension('pg_proc', 'p')}
       ORDER BY 1
     `.execute(db),
-    sql<{ name: string }>`
+      sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c
       WHERE c.relkind = 'S' AND c.relnamespace = ${namespace} AND ${notFromExtension('pg_class', 'c')}
       ORDER BY 1
     `.execute(db),
-    sql<SequenceOwner>`
+      sql<SequenceOwner>`
       SELECT s.relname AS sequence, t.relname AS "table", a.attname AS column
       FROM pg_class s
       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass
@@ -316,44 +237,10 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE s.relkind = 'S' AND s.relnamespace = ${namespace}
       ORDER BY 1
     `.execute(db),
-    sql<{ name: string }>`
+      sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')} AND c.relname IN (${excluded}) ORDER BY 1
     `.execute(db),
-    sql<{ owner: string }>`SELECT pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n WHERE n.nspname = ${schema}`.execute(db),
-    // aclexplode gives grantee 0 for PUBLIC, which no role has; a NULL ACL (the default) grants the owner alone, who owns.
-    sql<Privilege>`
-      SELECT g.rolname AS grantee, a.privilege_type AS privilege
-      FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
-      WHERE n.nspname = ${schema}
-      ORDER BY 1 NULLS FIRST, 2
-    `.execute(db),
-    sql<TableOwner>`
-      SELECT c.relname AS "table", pg_get_userbyid(c.relowner) AS owner
-      FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')} ORDER BY 1
-    `.execute(db),
-    sql<TablePrivilege>`
-      SELECT c.relname AS "table", NULL AS column, g.rolname AS grantee, a.privilege_type AS privilege
-      FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
-      WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
-      UNION ALL
-      SELECT c.relname, att.attname, g.rolname, a.privilege_type
-      FROM pg_class c
-      JOIN pg_attribute att ON att.attrelid = c.oid AND att.attnum > 0 AND NOT att.attisdropped
-      CROSS JOIN LATERAL aclexplode(att.attacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
-      WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
-      ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4
-    `.execute(db),
-    sql<{ source: string }>`
-      SELECT p.prosrc AS source FROM pg_proc p
-      WHERE p.pronamespace = ${namespace} AND p.proname = ${APP_ROLE_FUNCTION} AND p.pronargs = 0
-    `.execute(db),
-  ])
-  const grantees = new Set([
-    ...schemaPrivileges.rows.map((row) => row.grantee),
-    ...tablePrivileges.rows.map((row) => row.grantee),
-    ...tableOwners.rows.map((row) => row.owner),
-  ])
-  const named = await appRoleName(db, schema, appRole, appRoleFunction.rows[0]?.source, grantees)
+    ])
   return {
     schema,
     tables: tables.rows.map((row) => row.name),
@@ -366,49 +253,6 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
     sequences: sequences.rows.map((row) => row.name),
     sequenceOwners: sequenceOwners.rows,
     bookkeepingTables: bookkeepingTables.rows.map((row) => row.name),
-    schemaOwner: schemaOwner.rows[0]?.owner ?? null,
-    schemaPrivileges: schemaPrivileges.rows,
-    tableOwners: tableOwners.rows,
-    tablePrivileges: tablePrivileges.rows,
-    appRole: named === undefined ? null : { ...named, roles: await reachableRoles(db, named.name) },
+    ...(await readPrivileges(db, schema, appRole)),
   }
-}
-
-/**
- * The application role's name and who named it (see {@link AppRole}); `undefined` when there is none.
- * `grantees` holds every role the schema's ACLs name, and the owners of its tables.
- */
-async function appRoleName(
-  db: Kysely<any>,
-  schema: string,
-  named: string | undefined,
-  functionSource: string | undefined,
-  grantees: ReadonlySet<string | null>,
-): Promise<Omit<AppRole, 'roles'> | undefined> {
-  if (named !== undefined) {
-    return { name: named, namedBy: 'caller' }
-  }
-  if (functionSource !== undefined) {
-    // 010 writes the body SELECT '<name>'::name and revokes EXECUTE from PUBLIC: reading the name from the body
-    // spares an auditor that does not own the function a "permission denied". Another body is called.
-    const literal = /^SELECT '((?:[^']|'')*)'::name$/.exec(functionSource)?.[1]?.replaceAll("''", "'")
-    const name = literal ?? (await sql<{ name: string }>`SELECT ${sql.id(schema, APP_ROLE_FUNCTION)}() AS name`.execute(db)).rows[0]!.name
-    return { name, namedBy: 'function' }
-  }
-  return grantees.has(DEFAULT_APP_ROLE) ? { name: DEFAULT_APP_ROLE, namedBy: 'convention' } : undefined
-}
-
-/** The roles `role` reaches, itself first (see {@link AppRole.roles}). */
-async function reachableRoles(db: Kysely<any>, role: string): Promise<ReachableRole[]> {
-  const { rows } = await sql<ReachableRole>`
-    SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolcreaterole AS "createRole", r.rolcreatedb AS "createDb",
-           r.rolbypassrls AS "bypassRls",
-           ARRAY(SELECT m.rolname::text FROM pg_auth_members am JOIN pg_roles m ON m.oid = am.member
-                 WHERE am.roleid = r.oid AND pg_has_role(app.oid, m.oid, 'MEMBER') ORDER BY 1) AS members
-    FROM pg_roles app
-    JOIN pg_roles r ON r.oid = app.oid OR (NOT app.rolsuper AND pg_has_role(app.oid, r.oid, 'MEMBER'))
-    WHERE app.rolname = ${role}
-    ORDER BY r.oid <> app.oid, r.rolname
-  `.execute(db)
-  return rows
 }

@@ -1,11 +1,6 @@
-import {
-  APP_ROLE_FUNCTION,
-  type AppRole,
-  type Catalogue,
-  DEFAULT_APP_ROLE,
-  type ReachableRole,
-  type TablePrivilege,
-} from '../../catalogue/read-catalogue.js'
+import type { Catalogue } from '../../catalogue/read-catalogue.js'
+import { APP_ROLE_FUNCTION, type AppRole, type ReachableRole, type TablePrivilege } from '../../catalogue/read-privileges.js'
+import { DEFAULT_APP_ROLE } from '../../runner/migrate-options.js'
 import { type Breach, type Rule, qualify, quoteIdentifier } from './rule.js'
 
 /** The append-only table of migration 010: the application role may only SELECT and INSERT there. */
