@@ -14,5 +14,6 @@ export const SUBSYSTEM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   fixtures: ['catalogue', 'util'],
   testing: ['catalogue', 'db', 'fixtures', 'runner', 'util'],
   seed: ['catalogue', 'fixtures', 'runner', 'util'],
-  cli: ['audit', 'catalogue', 'db', 'runner', 'seed', 'util'],
+  drift: ['catalogue', 'db', 'runner', 'util'],
+  cli: ['audit', 'catalogue', 'db', 'drift', 'runner', 'seed', 'util'],
 }

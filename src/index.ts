@@ -19,7 +19,7 @@ export {
   RoleNameError,
 } from './runner/errors.js'
 export { type Outcome, VezaDbError } from './util/veza-db-error.js'
-export type { Migration } from './runner/migration-files.js'
+export type { Migration, MigrationConfig } from './runner/migration-files.js'
 export {
   DEFAULT_APP_ROLE,
   DEFAULT_LOCK_TIMEOUT,
@@ -28,6 +28,8 @@ export {
   type MigrateOptions,
   type MigrationDirection,
   type MigrationStep,
+  type LockHolder,
+  type LockRetry,
   type MigrationTarget,
   type RoleNames,
 } from './runner/migrate-options.js'

@@ -1,9 +1,10 @@
 import type { Command } from './command.js'
 import { auditCommand } from './commands/audit.js'
+import { checkCommand } from './commands/check.js'
 import { makeCommand } from './commands/make.js'
 import { migrateCommands } from './commands/migrate.js'
 import { seedCommand } from './commands/seed.js'
 import { statusCommand } from './commands/status.js'
 
 /** Every command, in the order of the main help. */
-export const commands: readonly Command[] = [...migrateCommands, statusCommand, makeCommand, seedCommand, auditCommand]
+export const commands: readonly Command[] = [...migrateCommands, statusCommand, checkCommand, makeCommand, seedCommand, auditCommand]

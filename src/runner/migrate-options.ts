@@ -32,6 +32,27 @@ export interface RoleNames {
   readonly readonly?: string
 }
 
+/** A session holding a lock on a table of the schema when a migration timed out waiting for one. */
+export interface LockHolder {
+  readonly pid: number
+  /** How long its transaction (or, outside one, its query) has been running. */
+  readonly ageSeconds: number | null
+  readonly state: string | null
+  /** The start of its current or last query. */
+  readonly query: string | null
+}
+
+/** A run that timed out waiting for a lock, about to be tried again. */
+export interface LockRetry {
+  /** The attempt about to start, from 2, of `attempts`. */
+  readonly attempt: number
+  readonly attempts: number
+  readonly delayMs: number
+  /** The migration that waited, when it was one and not the bookkeeping. */
+  readonly migration: string | undefined
+  readonly holders: readonly LockHolder[]
+}
+
 export interface MigrateOptions {
   /** Where the migration files are. Defaults to this package's migrations. */
   readonly migrationFolder?: string
@@ -43,6 +64,13 @@ export interface MigrateOptions {
   readonly lockTimeout?: string
   /** PostgreSQL's `statement_timeout` for the run. Defaults to {@link DEFAULT_STATEMENT_TIMEOUT}. */
   readonly statementTimeout?: string
+  /**
+   * How many times a run that fails on `lock_timeout` is tried again, after 1 s, 2 s, 4 s... (each with
+   * jitter, at most 30 s). Defaults to 3; 0 fails at once.
+   */
+  readonly lockRetries?: number
+  /** Called before each such retry, with the sessions that held locks on the schema's tables. */
+  readonly onLockRetry?: (retry: LockRetry) => void
   /**
    * Applied migrations whose file was edited on purpose, by name or number:
    * their new checksum is recorded instead of the run being refused.

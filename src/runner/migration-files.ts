@@ -8,10 +8,19 @@ import type { MigrationDirection } from './migrate-options.js'
 import { recordQueries } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'
 
+/**
+ * How a migration runs, as Kysely 0.30's `MigrationConfig` says it: `transaction: false` runs it outside a
+ * transaction (for `CREATE INDEX CONCURRENTLY`), alone, its statements one by one.
+ */
+export interface MigrationConfig {
+  readonly transaction?: boolean
+}
+
 /** What a migration module exports. */
 export interface Migration {
   up(db: Kysely<any>): Promise<void>
   down?(db: Kysely<any>): Promise<void>
+  readonly config?: MigrationConfig
 }
 
 /**
@@ -26,9 +35,11 @@ export interface MigrationFile extends Migration {
   readonly name: string
   /** `down` is undefined when the migration has no down function. */
   readonly sql: { readonly up: RenderedSql; readonly down: RenderedSql | undefined }
+  /** False when its module exports `config = { transaction: false }`: it runs outside a transaction. */
+  readonly transaction: boolean
   /**
-   * SHA-256 of the SQL its `up` and `down` render to, so the TypeScript source
-   * and the JavaScript it compiles to have the same checksum.
+   * SHA-256 of the SQL its `up` and `down` render to (and of `transaction: false`), so the TypeScript
+   * source and the JavaScript it compiles to have the same checksum.
    */
   readonly checksum: string
 }
@@ -50,9 +61,10 @@ export async function loadMigrationFiles(folder: string): Promise<MigrationFile[
       if (typeof migration.up !== 'function') {
         throw new MigrationError(`${file} in ${folder} exports no up function, so it is not a migration`, name)
       }
-      const { up, down } = migration as Migration
+      const { up, down, config } = migration as Migration
+      const transaction = config?.transaction !== false
       const sql = { up: await render(up), down: down === undefined ? undefined : await render(down) }
-      return { name, up, ...(down && { down }), sql, checksum: checksumOf(sql) }
+      return { name, up, ...(down && { down }), transaction, sql, checksum: checksumOf(sql, transaction) }
     }),
   )
 }
@@ -86,8 +98,12 @@ async function render(fn: (db: Kysely<any>) => Promise<void>): Promise<RenderedS
   }
 }
 
-function checksumOf(sql: MigrationFile['sql']): string {
+function checksumOf(sql: MigrationFile['sql'], transaction: boolean): string {
   const hash = createHash('sha256')
+  // Only when false, so that the checksums of the migrations written before it existed stay as they were.
+  if (!transaction) {
+    hash.update('-- transaction false\n')
+  }
   for (const direction of ['up', 'down'] as const) {
     hash.update(`-- ${direction}\n`)
     const rendered = sql[direction]

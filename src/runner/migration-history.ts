@@ -14,33 +14,58 @@ export interface AppliedMigration {
 const lockKey = sql`hashtextextended('veza-db migrations', 0)`
 
 /**
- * Takes the lock that serializes migration runs on a database, held until the
- * transaction ends. `onWait` is called when another run holds it.
+ * How long the lock and the settings of a run last: until its transaction ends, or, for a run with a
+ * migration outside a transaction, for the session, until the run releases them.
  */
-export async function lockMigrations(trx: Kysely<any>, onWait: () => void = () => {}): Promise<void> {
-  const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${lockKey}) AS locked`.execute(trx)
+export type Scope = 'transaction' | 'session'
+
+/**
+ * Takes the lock that serializes migration runs on a database, for `scope`; a session that holds it
+ * takes it again at once. `onWait` is called when another run holds it.
+ */
+export async function lockMigrations(db: Kysely<any>, onWait: () => void = () => {}, scope: Scope = 'transaction'): Promise<void> {
+  const tryLock = scope === 'transaction' ? sql`pg_try_advisory_xact_lock(${lockKey})` : sql`pg_try_advisory_lock(${lockKey})`
+  const { rows } = await sql<{ locked: boolean }>`SELECT ${tryLock} AS locked`.execute(db)
   if (rows[0]?.locked !== true) {
     onWait()
-    await takeMigrationLock(trx)
+    await takeMigrationLock(db, scope)
   }
 }
 
 /** Waits for the migration lock: the form a SQL script uses. */
-export async function takeMigrationLock(trx: Kysely<any>): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${lockKey})`.execute(trx)
+export async function takeMigrationLock(db: Kysely<any>, scope: Scope = 'transaction'): Promise<void> {
+  await (scope === 'transaction' ? sql`SELECT pg_advisory_xact_lock(${lockKey})` : sql`SELECT pg_advisory_lock(${lockKey})`).execute(db)
 }
 
-/** Sets the lock and statement timeouts for the rest of the transaction. */
-export async function setTimeouts(trx: Kysely<any>, timeouts: { readonly lock: string; readonly statement: string }): Promise<void> {
-  await sql`SET LOCAL lock_timeout = ${sql.lit(timeouts.lock)}`.execute(trx)
-  await sql`SET LOCAL statement_timeout = ${sql.lit(timeouts.statement)}`.execute(trx)
+/** Releases the session's migration lock. */
+export async function unlockMigrations(db: Kysely<any>): Promise<void> {
+  await sql`SELECT pg_advisory_unlock(${lockKey})`.execute(db)
 }
 
-/** Hands the role names to the migrations that grant privileges, for the rest of the transaction. */
-export async function setRoleNames(trx: Kysely<any>, roles: Required<RoleNames>): Promise<void> {
-  await sql`SELECT set_config('veza.app_role', ${sql.lit(roles.app)}, true), set_config('veza.readonly_role', ${sql.lit(roles.readonly)}, true)`.execute(
-    trx,
+/** Sets the lock and statement timeouts for `scope`. */
+export async function setTimeouts(
+  db: Kysely<any>,
+  timeouts: { readonly lock: string; readonly statement: string },
+  scope: Scope = 'transaction',
+): Promise<void> {
+  const set = sql.raw(scope === 'transaction' ? 'SET LOCAL' : 'SET')
+  await sql`${set} lock_timeout = ${sql.lit(timeouts.lock)}`.execute(db)
+  await sql`${set} statement_timeout = ${sql.lit(timeouts.statement)}`.execute(db)
+}
+
+/** Hands the role names to the migrations that grant privileges, for `scope`. */
+export async function setRoleNames(db: Kysely<any>, roles: Required<RoleNames>, scope: Scope = 'transaction'): Promise<void> {
+  const local = sql.lit(scope === 'transaction')
+  await sql`SELECT set_config('veza.app_role', ${sql.lit(roles.app)}, ${local}), set_config('veza.readonly_role', ${sql.lit(roles.readonly)}, ${local})`.execute(
+    db,
   )
+}
+
+/** Undoes the session settings of a run outside a transaction, for whoever uses the connection next. */
+export async function resetSessionSettings(db: Kysely<any>): Promise<void> {
+  await sql`RESET lock_timeout`.execute(db)
+  await sql`RESET statement_timeout`.execute(db)
+  await sql`SELECT set_config('veza.app_role', '', false), set_config('veza.readonly_role', '', false)`.execute(db)
 }
 
 /**

@@ -3,16 +3,21 @@ import { MigrationError } from './errors.js'
 import type { MigrateOptions, MigrationDirection, MigrationStep, MigrationTarget } from './migrate-options.js'
 import { migrationFolder } from './migration-folder.js'
 import {
+  lockMigrations,
   prepareMigrationTable,
   readMigrationHistory,
   recordApplied,
   recordChecksum,
   recordReverted,
+  resetSessionSettings,
   setRoleNames,
   setTimeouts,
+  type Scope,
   takeMigrationLock,
+  unlockMigrations,
 } from './migration-history.js'
 import { type MigrationFile, directionOf, loadMigrationFiles, queriesOf } from './migration-files.js'
+import { withLockRetries } from './lock-retry.js'
 import { type Plan, preparePlan } from './plan.js'
 import { recordQueries, toSqlScript } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'
@@ -80,7 +85,8 @@ export function rollbackAll(db: Kysely<any>, options: MigrateOptions = {}): Prom
  * {@link MigrationError} and nothing of the batch is applied.
  */
 export async function migrate(db: Kysely<any>, target: MigrationTarget, options: MigrateOptions = {}): Promise<MigrationStep[]> {
-  return runMigrations(db, await loadMigrationFiles(options.migrationFolder ?? migrationFolder), target, options)
+  const files = await loadMigrationFiles(options.migrationFolder ?? migrationFolder)
+  return withLockRetries(db, options, () => runMigrations(db, files, target, options))
 }
 
 /** {@link migrate} with the migration files already loaded, as the test kit's template loads them to name itself. */
@@ -90,23 +96,101 @@ export function runMigrations(
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
-  return db.transaction().execute(async (trx) => {
-    const plan = await preparePlan(trx, files, target, options)
+  if (files.every((file) => file.transaction)) {
+    return db.transaction().execute(async (trx) => {
+      const plan = await preparePlan(trx, files, target, options)
+      if (plan.steps.length === 0 && plan.checksums.length === 0) {
+        return []
+      }
+      await writePrologue(trx, plan).catch((error: unknown) => {
+        throw failure(undefined, plan, error, [])
+      })
+      const steps: MigrationStep[] = []
+      for (const migration of plan.steps) {
+        await runTimedStep(trx, migration, plan, steps, options, [])
+      }
+      return steps
+    })
+  }
+  return db.connection().execute((connection) => runInSegments(connection, files, target, options))
+}
+
+/**
+ * A run whose folder holds a migration outside a transaction: on one connection, under the migration
+ * lock taken for the session, each run of transactional migrations in a transaction of its own, and
+ * each migration outside a transaction alone, its statements one by one.
+ */
+async function runInSegments(
+  connection: Kysely<any>,
+  files: readonly MigrationFile[],
+  target: MigrationTarget,
+  options: MigrateOptions,
+): Promise<MigrationStep[]> {
+  await lockMigrations(connection, options.onWait, 'session')
+  try {
+    const plan = await connection.transaction().execute((trx) => preparePlan(trx, files, target, options))
     if (plan.steps.length === 0 && plan.checksums.length === 0) {
       return []
     }
-    await writePrologue(trx, plan).catch((error: unknown) => {
-      throw failure(undefined, plan, error)
-    })
+    await connection.transaction().execute((trx) =>
+      writePrologue(trx, plan).catch((error: unknown) => {
+        throw failure(undefined, plan, error, [])
+      }),
+    )
     const steps: MigrationStep[] = []
-    for (const migration of plan.steps) {
-      const start = performance.now()
-      await runStep(trx, migration, plan)
-      steps.push({ name: migration.name, direction: plan.direction, durationMs: performance.now() - start })
-      options.onStep?.(steps.at(-1)!)
+    for (const segment of segmentsOf(plan.steps)) {
+      const committed = [...steps]
+      if (segment[0]!.transaction) {
+        await connection.transaction().execute(async (trx) => {
+          await setTimeouts(trx, plan.timeouts)
+          await setRoleNames(trx, plan.roles)
+          for (const migration of segment) {
+            await runTimedStep(trx, migration, plan, steps, options, committed)
+          }
+        })
+      } else {
+        await setTimeouts(connection, plan.timeouts, 'session')
+        await setRoleNames(connection, plan.roles, 'session')
+        try {
+          await runTimedStep(connection, segment[0]!, plan, steps, options, committed)
+        } finally {
+          await resetSessionSettings(connection)
+        }
+      }
     }
     return steps
-  })
+  } finally {
+    await unlockMigrations(connection)
+  }
+}
+
+/** The steps in runs that share a transaction: consecutive transactional migrations, or one outside a transaction. */
+function segmentsOf(steps: readonly MigrationFile[]): MigrationFile[][] {
+  const segments: MigrationFile[][] = []
+  for (const step of steps) {
+    const last = segments.at(-1)
+    if (last !== undefined && step.transaction && last[0]!.transaction) {
+      last.push(step)
+    } else {
+      segments.push([step])
+    }
+  }
+  return segments
+}
+
+/** Runs a step and reports it; `committed` are the steps of the run that no failure of this one undoes. */
+async function runTimedStep(
+  db: Kysely<any>,
+  migration: MigrationFile,
+  plan: Plan,
+  steps: MigrationStep[],
+  options: MigrateOptions,
+  committed: readonly MigrationStep[],
+): Promise<void> {
+  const start = performance.now()
+  await runStep(db, migration, plan, committed)
+  steps.push({ name: migration.name, direction: plan.direction, durationMs: performance.now() - start })
+  options.onStep?.(steps.at(-1)!)
 }
 
 /**
@@ -132,22 +216,56 @@ export async function renderMigrationScript(
     return { direction: plan.direction, migrations, sql: '' }
   }
   try {
+    return { direction: plan.direction, migrations, sql: await scriptOf(plan) }
+  } catch (error) {
+    throw new MigrationError(`the migrations cannot be written as SQL: ${messageOf(error)}`, undefined, { cause: error })
+  }
+}
+
+/**
+ * The plan as a psql script: one transaction (`psql -1 -f`) when every step is transactional; else the
+ * lock for the session, each run of transactional steps between `BEGIN` and `COMMIT`, and each step
+ * outside a transaction bare, between the session settings and their reset (`psql -f`).
+ */
+async function scriptOf(plan: Plan): Promise<string> {
+  const migrations = plan.steps.map((migration) => migration.name).join(', ') || 'none'
+  const stepSql = async (migration: MigrationFile) => {
+    const record = await recordQueries((script) => recordStep(script, migration, plan.direction))
+    const rendered = queriesOf(directionOf(migration, plan.direction).sql)
+    return `-- ${migration.name} (${plan.direction}${migration.transaction ? '' : ', outside a transaction'})\n\n${toSqlScript([...rendered, ...record])}`
+  }
+  if (plan.steps.every((migration) => migration.transaction)) {
     const prologue = await recordQueries(async (script) => {
       await takeMigrationLock(script)
       await writePrologue(script, plan)
     })
-    const parts = [
-      `-- Migrations ${plan.direction}: ${migrations.join(', ') || 'none'}; run in one transaction (psql -1 -f).\n\n${toSqlScript(prologue)}`,
-    ]
+    const parts = [`-- Migrations ${plan.direction}: ${migrations}; run in one transaction (psql -1 -f).\n\n${toSqlScript(prologue)}`]
     for (const migration of plan.steps) {
-      const { sql } = directionOf(migration, plan.direction)
-      const record = await recordQueries((script) => recordStep(script, migration, plan.direction))
-      parts.push(`-- ${migration.name} (${plan.direction})\n\n${toSqlScript([...queriesOf(sql), ...record])}`)
+      parts.push(await stepSql(migration))
     }
-    return { direction: plan.direction, migrations, sql: parts.join('\n') }
-  } catch (error) {
-    throw new MigrationError(`the migrations cannot be written as SQL: ${messageOf(error)}`, undefined, { cause: error })
+    return parts.join('\n')
   }
+  const inTransaction = (body: string) => `BEGIN;\n\n${body}\nCOMMIT;\n`
+  const settings = (scope: Scope) =>
+    recordQueries(async (script) => {
+      await setTimeouts(script, plan.timeouts, scope)
+      await setRoleNames(script, plan.roles, scope)
+    })
+  const parts = [
+    `-- Migrations ${plan.direction}: ${migrations}; some run outside a transaction: run with psql -v ON_ERROR_STOP=1 -f, not -1.\n\n` +
+      toSqlScript(await recordQueries((script) => takeMigrationLock(script, 'session'))),
+    inTransaction(toSqlScript(await recordQueries((script) => writePrologue(script, plan)))),
+  ]
+  for (const segment of segmentsOf(plan.steps)) {
+    const steps = (await Promise.all(segment.map(stepSql))).join('\n')
+    if (segment[0]!.transaction) {
+      parts.push(inTransaction(`${toSqlScript(await settings('transaction'))}\n${steps}`))
+    } else {
+      parts.push(`${toSqlScript(await settings('session'))}\n${steps}\n${toSqlScript(await recordQueries(resetSessionSettings))}`)
+    }
+  }
+  parts.push(toSqlScript(await recordQueries(unlockMigrations)))
+  return parts.join('\n')
 }
 
 /** Every migration, oldest first, with its state and when it was applied. */
@@ -186,21 +304,24 @@ async function writePrologue(trx: Kysely<any>, plan: Plan): Promise<void> {
 }
 
 /** Runs one migration of the plan and records it, or throws a {@link MigrationError} naming it. */
-async function runStep(trx: Kysely<any>, migration: MigrationFile, plan: Plan): Promise<void> {
+async function runStep(db: Kysely<any>, migration: MigrationFile, plan: Plan, done: readonly MigrationStep[]): Promise<void> {
   try {
-    await directionOf(migration, plan.direction).run(trx)
-    await recordStep(trx, migration, plan.direction)
+    await directionOf(migration, plan.direction).run(db)
+    await recordStep(db, migration, plan.direction)
   } catch (error) {
-    throw failure(migration.name, plan, error)
+    throw failure(migration, plan, error, done)
   }
 }
 
-function recordStep(trx: Kysely<any>, migration: MigrationFile, direction: MigrationDirection): Promise<void> {
-  return direction === 'up' ? recordApplied(trx, migration.name, migration.checksum) : recordReverted(trx, migration.name)
+function recordStep(db: Kysely<any>, migration: MigrationFile, direction: MigrationDirection): Promise<void> {
+  return direction === 'up' ? recordApplied(db, migration.name, migration.checksum) : recordReverted(db, migration.name)
 }
 
-/** The error for a failed step, or, without `name`, for the bookkeeping before the first. */
-function failure(name: string | undefined, plan: Plan, error: unknown): MigrationError {
+/**
+ * The error for a failed step, or, without a migration, for the bookkeeping before the first; `done`
+ * are the steps of the run that committed before it (in runs with a migration outside a transaction).
+ */
+function failure(migration: MigrationFile | undefined, plan: Plan, error: unknown, done: readonly MigrationStep[]): MigrationError {
   const code = (error as { code?: unknown }).code
   const hint =
     code === '55P03'
@@ -209,10 +330,15 @@ function failure(name: string | undefined, plan: Plan, error: unknown): Migratio
         ? `; it ran longer than statement_timeout (${plan.timeouts.statement}): raise the statement timeout if it needs longer`
         : ''
   const undone = plan.direction === 'up' ? 'applied' : 'reverted'
-  const what = name === undefined ? 'preparing the migration table' : `${name} (${plan.direction})`
-  return new MigrationError(
-    `${what} failed: ${messageOf(error)}${hint}; the batch was rolled back, no migration of it was ${undone}`,
-    name,
-    { cause: error },
-  )
+  const what = migration === undefined ? 'preparing the migration table' : `${migration.name} (${plan.direction})`
+  const outcome =
+    migration?.transaction === false
+      ? `it ran outside a transaction, so it is not recorded as ${undone} but what its statements did before the failure stays ` +
+        '(a CREATE INDEX CONCURRENTLY leaves an INVALID index, which migrate:status lists): run it again once the cause is fixed, ' +
+        'it is written to be run again'
+      : done.length > 0
+        ? `its transaction was rolled back, no migration of it was ${undone}`
+        : `the batch was rolled back, no migration of it was ${undone}`
+  const before = done.length > 0 ? `; the migrations before it in this run stay ${undone}: ${done.map((step) => step.name).join(', ')}` : ''
+  return new MigrationError(`${what} failed: ${messageOf(error)}${hint}; ${outcome}${before}`, migration?.name, { cause: error })
 }

@@ -35,6 +35,7 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   to: 'migrate:to',
   rollback: 'migrate:rollback',
   status: 'migrate:status',
+  check: 'migrate:check',
   make: 'migrate:make',
   seed: 'db:seed',
   audit: 'audit',

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { expect } from 'chai'
 import { MigrationNameError } from '../../src/runner/errors.js'
 import { makeMigration } from '../../src/runner/make-migration.js'
+import { bin, run } from '../support/readme.js'
+import { repoRoot } from '../support/run-cli.js'
 
 const EXISTING = '// an existing migration\n'
 
@@ -108,6 +110,24 @@ describe('makeMigration', () => {
     const migration = (await import(pathToFileURL(file).href)) as Record<string, unknown>
     expect(migration.up).to.be.a('function')
     expect(migration.down).to.be.a('function')
+  })
+
+  it('should write a migration that passes lint:migrations, and show in its comments the safe forms for a live database', async () => {
+    const file = await makeMigration('add_track_tags', folder)
+
+    const result = await run(bin('tsx'), [path.join(repoRoot, 'lint', 'lint-migrations.ts')], {
+      ...process.env,
+      NO_COLOR: '1',
+      VEZA_DB_MIGRATION_FOLDER: folder,
+    })
+
+    expect(result.code, result.output).to.equal(0)
+    expect(result.output).to.include('Found 0 issues in 1 file')
+    expect(await fs.readFile(file, 'utf8'))
+      .to.include('export const config = { transaction: false }')
+      .and.to.match(/CREATE INDEX CONCURRENTLY IF NOT EXISTS/)
+      .and.to.match(/NOT VALID\n.*VALIDATE CONSTRAINT/)
+      .and.to.match(/CHECK \(col IS NOT NULL\) NOT VALID/)
   })
 
   it('should never overwrite a file, even when two calls race for the same name', async () => {

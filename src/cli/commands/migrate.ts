@@ -1,3 +1,5 @@
+import { INVALID_INDEX_ADVICE, readInvalidIndexes } from '../../catalogue/invalid-indexes.js'
+import { DEFAULT_LOCK_RETRIES } from '../../runner/lock-retry.js'
 import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, type MigrateOptions, type MigrationTarget } from '../../runner/migrate-options.js'
 import { migrationFolderOf } from '../../runner/migration-folder.js'
 import { migrate, renderMigrationScript } from '../../runner/migrator.js'
@@ -24,6 +26,13 @@ const migrateOptions = {
     value: '<time>',
     help: `how long a statement may wait for a lock before the run fails and is rolled back, in PostgreSQL's units
 (500ms, 5s, 1min; 0 waits forever). Default: VEZA_DB_LOCK_TIMEOUT, or ${DEFAULT_LOCK_TIMEOUT}`,
+  },
+  'lock-retries': {
+    type: 'string',
+    value: '<n>',
+    help: `how many times a run that timed out waiting for a lock is tried again, after about 1 s, 2 s, 4 s...
+(jittered, at most 30 s), each wait reported with the sessions holding locks. Default: VEZA_DB_LOCK_RETRIES,
+or ${DEFAULT_LOCK_RETRIES}`,
   },
   'statement-timeout': {
     type: 'string',
@@ -65,12 +74,19 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
     return value
   }
   const folder = migrationFolderOf(env)
+  const fromEnv = env.VEZA_DB_LOCK_RETRIES === '' ? undefined : env.VEZA_DB_LOCK_RETRIES
+  const retries = values['lock-retries'] !== undefined ? (values['lock-retries'] as string) : fromEnv
+  if (retries !== undefined && !/^\d{1,2}$/.test(retries)) {
+    const source = values['lock-retries'] !== undefined ? '--lock-retries' : 'VEZA_DB_LOCK_RETRIES'
+    throw new UsageError(`${source} "${retries}" is not a number of retries from 0 to 99`)
+  }
   const lockTimeout = duration('lock-timeout', 'VEZA_DB_LOCK_TIMEOUT')
   const statementTimeout = duration('statement-timeout', 'VEZA_DB_STATEMENT_TIMEOUT')
   return {
     ...(folder !== undefined && { migrationFolder: folder }),
     ...(lockTimeout !== undefined && { lockTimeout }),
     ...(statementTimeout !== undefined && { statementTimeout }),
+    ...(retries !== undefined && { lockRetries: Number(retries) }),
     acceptChanged: (values['accept-changed'] as string[] | undefined) ?? [],
     allowDown: mayRevert(env, values),
     roles: {
@@ -94,6 +110,15 @@ async function migrateCommand(input: CommandInput, target: MigrationTarget, noth
     onStep: ({ name, direction, durationMs }) => {
       output.log(`  ${direction.padEnd(4)}  ${name.padEnd(40)} ${formatDuration(durationMs).padStart(9)}`)
     },
+    onLockRetry: ({ attempt, attempts, delayMs, migration, holders }) => {
+      const held = holders.map(
+        ({ pid, ageSeconds, state, query }) => `pid ${pid} (${state ?? 'gone'} for ${ageSeconds ?? '?'} s: ${query ?? ''})`,
+      )
+      output.log(
+        `${migration ?? 'The run'} timed out waiting for a lock; ${held.length > 0 ? `locks held by ${held.join(', ')}; ` : ''}` +
+          `attempt ${attempt} of ${attempts} in ${formatDuration(delayMs)}.`,
+      )
+    },
   }
   await withTarget(input, async ({ db }) => {
     const start = performance.now()
@@ -111,6 +136,9 @@ async function migrateCommand(input: CommandInput, target: MigrationTarget, noth
             : nothingToDo,
       )
       return
+    }
+    for (const { index, table } of await readInvalidIndexes(db)) {
+      output.log(`Note: INVALID index ${index} on ${table}: ${INVALID_INDEX_ADVICE}.`)
     }
     const steps = await migrate(db, target, options)
     const elapsed = formatDuration(performance.now() - start)

@@ -1,4 +1,5 @@
 import { redactDatabaseUrl } from '../../db/database-url.js'
+import { INVALID_INDEX_ADVICE, readInvalidIndexes } from '../../catalogue/invalid-indexes.js'
 import { migrationFolderOf } from '../../runner/migration-folder.js'
 import { type MigrationState, getMigrationStatus } from '../../runner/migrator.js'
 import { plural } from '../../util/plural.js'
@@ -21,13 +22,15 @@ export const statusCommand: Command = {
   summary: 'list every migration: applied, pending, changed or missing',
   description:
     'Lists every migration, oldest first: applied (with when), pending, CHANGED (its file was edited after it was ' +
-    'applied) or MISSING (applied, but its file is gone). Exits 4 when any is changed or missing.',
+    'applied) or MISSING (applied, but its file is gone); then any INVALID index, left by a CREATE INDEX CONCURRENTLY ' +
+    'that failed or was stopped. Exits 4 when a migration is changed or missing.',
   positionals: [],
   options: {
     json: {
       type: 'boolean',
-      help: `print {"database", "migrations": [{"name", "state", "appliedAt"}], "summary": {"total", "applied",
-"pending", "changed", "missing"}} on stdout instead; state is applied, pending, changed or missing`,
+      help: `print {"database", "migrations": [{"name", "state", "appliedAt"}], "invalidIndexes": [{"table", "index"}],
+"summary": {"total", "applied", "pending", "changed", "missing"}} on stdout instead; state is applied, pending,
+changed or missing`,
     },
     'fail-on-pending': { type: 'boolean', help: 'exit 3 when a migration is pending, e.g. to check a deployment' },
   },
@@ -40,6 +43,7 @@ async function showStatus(input: CommandInput): Promise<ExitCode> {
   return withTarget(input, async ({ db, url }) => {
     const folder = migrationFolderOf(input.io.env)
     const migrations = await getMigrationStatus(db, folder === undefined ? {} : { migrationFolder: folder })
+    const invalidIndexes = await readInvalidIndexes(db)
     const count = (state: MigrationState) => migrations.filter((migration) => migration.state === state).length
     const summary = {
       total: migrations.length,
@@ -50,10 +54,13 @@ async function showStatus(input: CommandInput): Promise<ExitCode> {
     }
     if (values.json === true) {
       const rows = migrations.map(({ name, state, executedAt }) => ({ name, state, appliedAt: executedAt?.toISOString() ?? null }))
-      output.out(JSON.stringify({ database: redactDatabaseUrl(url), migrations: rows, summary }, null, 2))
+      output.out(JSON.stringify({ database: redactDatabaseUrl(url), migrations: rows, invalidIndexes, summary }, null, 2))
     } else {
       for (const { name, state, executedAt } of migrations) {
         output.out(`${name.padEnd(40)} ${STATE_LABEL[state]}${executedAt ? ` ${executedAt.toISOString()}` : ''}`)
+      }
+      for (const { table, index } of invalidIndexes) {
+        output.out(`INVALID index ${index} on ${table}: ${INVALID_INDEX_ADVICE}`)
       }
     }
     const problems = summary.changed + summary.missing

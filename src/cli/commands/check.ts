@@ -1,0 +1,61 @@
+import { redactDatabaseUrl } from '../../db/database-url.js'
+import { SCRATCH_DATABASE_PREFIX, checkDrift } from '../../drift/check-drift.js'
+import { driftTotalLine, formatDriftJson, formatDriftText } from '../../drift/format-drift.js'
+import { migrationFolderOf } from '../../runner/migration-folder.js'
+import { formatDuration } from '../../util/format-duration.js'
+import type { Command, CommandInput } from '../command.js'
+import { ExitCode } from '../exit-code.js'
+import { withTarget } from '../with-target.js'
+
+/** `migrate:check`: drift between the database's schema and what its applied migrations create, read-only. */
+export const checkCommand: Command = {
+  name: 'check',
+  script: 'migrate:check',
+  args: '[--json]',
+  summary: 'compare the schema with what its applied migrations create, changing nothing',
+  description: `Checks the database for drift: changes made to its schema outside the migrations. It reads the database's
+catalogue and migration history in one read-only transaction, migrates a scratch database ${SCRATCH_DATABASE_PREFIX}<random>
+on the same server to the same last applied migration (pending migrations are left out) with the same role names,
+and compares the two: tables; columns with their types, defaults and nullability; constraints and indexes with
+their definitions and validity; triggers; functions and their bodies; sequences; the comments on tables, columns
+and functions; the privileges on the schema, its tables and their columns. The scratch database is dropped
+afterwards, also on failure or Ctrl-C; the database checked is never changed. The user needs CREATEDB.
+
+The differences go to stdout, one line each, grouped by kind: "+" only in the database, "-" only in the
+migrations, "~" defined differently (a function's body as the lines that differ); then a one-line total.
+
+Exit 0 when there is no drift, 1 when there is, 2 on a usage error, an unreachable database or a user who may
+not create the scratch database, 4 when an applied migration was edited or removed (as migrate:status shows).`,
+  positionals: [],
+  options: {
+    json: {
+      type: 'boolean',
+      help: `print {"database", "version", "differences": [{"kind", "name", "table", "change", "live", "expected"}],
+"summary": {"total", "added", "missing", "changed", "byKind": {"table": n, ...}}} on stdout instead;
+change is added (only in the database), missing (only in the migrations) or changed`,
+    },
+  },
+  run: runCheck,
+}
+
+async function runCheck(input: CommandInput): Promise<ExitCode> {
+  const { output, values } = input
+  return withTarget(input, async ({ db, url }) => {
+    const start = performance.now()
+    const folder = migrationFolderOf(input.io.env)
+    const report = await checkDrift(db, url, folder === undefined ? {} : { migrationFolder: folder })
+    const elapsed = formatDuration(performance.now() - start)
+    if (values.json === true) {
+      output.out(formatDriftJson(report, redactDatabaseUrl(url)))
+      output.log(`Checked in ${elapsed}: ${driftTotalLine(report)}`)
+    } else {
+      for (const line of formatDriftText(report)) {
+        output.out(line)
+      }
+      output.out(driftTotalLine(report))
+      output.log(`Checked in ${elapsed}.`)
+    }
+    // 1 means "the schema drifted": a finding, not a failure of the command.
+    return report.differences.length === 0 ? ExitCode.ok : ExitCode.failed
+  })
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type pg from 'pg'
+import { type CatalogueDifference, diffCatalogues } from '../catalogue/diff-catalogues.js'
+import { type Catalogue, readCatalogue } from '../catalogue/read-catalogue.js'
+import { APP_ROLE_FUNCTION } from '../catalogue/read-privileges.js'
+import { createDb } from '../db/create-db.js'
+import { adminPool, createDatabase, dropDatabase } from '../db/database-admin.js'
+import { withDatabase } from '../db/database-url.js'
+import { MigrationHistoryError } from '../runner/errors.js'
+import type { RoleNames } from '../runner/migrate-options.js'
+import { readMigrationHistory } from '../runner/migration-history.js'
+import { type MigrationStatus, getMigrationStatus, migrateTo } from '../runner/migrator.js'
+import { DriftCheckRaceError, ScratchDatabaseError } from './errors.js'
+
+/** The prefix of the scratch databases the check creates, and always drops. */
+export const SCRATCH_DATABASE_PREFIX = 'veza_drift_'
+
+/** The function of migration 010 that names the read-only role, as {@link APP_ROLE_FUNCTION} names the application role. */
+const READONLY_ROLE_FUNCTION = 'veza_readonly_role'
+
+export interface DriftReport {
+  /** The last migration applied to the live database, which the expected schema is migrated to; `null` when none is. */
+  readonly version: string | null
+  /** What differs, as {@link diffCatalogues} says it: `added` is only in the live database, `missing` only in the migrations. */
+  readonly differences: readonly CatalogueDifference[]
+}
+
+export interface DriftOptions {
+  /** Where the migration files are. Defaults to this package's migrations. */
+  readonly migrationFolder?: string
+}
+
+/**
+ * Compares the schema of the database `live` (connected with `url`) with the one its applied migrations
+ * create: it refuses a history that does not match the files ({@link MigrationHistoryError}), reads the live
+ * catalogue and history in one read-only transaction (a run that migrated it since is a {@link DriftCheckRaceError}),
+ * migrates a scratch database of the same server to the same migration with the same role names, reads it,
+ * and drops it, whatever happens. The live database is only read. A user who may not create databases gets
+ * a {@link ScratchDatabaseError}.
+ */
+export async function checkDrift(live: Kysely<any>, url: string, options: DriftOptions = {}): Promise<DriftReport> {
+  const folder = options.migrationFolder === undefined ? {} : { migrationFolder: options.migrationFolder }
+  const version = lastSoundMigration(await getMigrationStatus(live, folder))
+  const { catalogue, lastApplied } = await live
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .setAccessMode('read only')
+    .execute(async (trx) => ({
+      catalogue: await readCatalogue(trx),
+      lastApplied: (await readMigrationHistory(trx)).applied.at(-1)?.name ?? null,
+    }))
+  if (lastApplied !== version) {
+    const from = version ?? 'no migration'
+    const to = lastApplied ?? 'no migration'
+    throw new DriftCheckRaceError(`the database was migrated while it was checked (from ${from} to ${to}); run the check again`)
+  }
+  const expected = await withScratchDatabase(url, async (scratch) => {
+    if (version !== null) {
+      await migrateTo(scratch, version, { ...folder, roles: roleNamesOf(catalogue) })
+    }
+    return readCatalogue(scratch)
+  })
+  return { version, differences: diffCatalogues(catalogue, expected) }
+}
+
+/**
+ * The last applied migration, once the history is known to match the files as the runner requires: no
+ * applied migration edited or gone, none pending before it (the scratch database would get it).
+ */
+function lastSoundMigration(statuses: readonly MigrationStatus[]): string | null {
+  const last = statuses.findLast((status) => status.state !== 'pending')?.name ?? null
+  const problems = statuses.flatMap(({ name, state }) => {
+    switch (state) {
+      case 'changed':
+        return [`${name} was edited after it was applied`]
+      case 'missing':
+        return [`${name} was applied but its file is gone`]
+      case 'pending':
+        return last !== null && name < last ? [`${name} is pending but sorts before the applied ${last}`] : []
+      case 'applied':
+        return []
+    }
+  })
+  if (problems.length > 0) {
+    throw new MigrationHistoryError([...problems.slice(0, -1), `${problems.at(-1)!}; migrate:status shows the history`])
+  }
+  return last
+}
+
+/**
+ * The role names the live database's migration 010 used, for the scratch database's: roles belong to the
+ * server, so its grants then name the same roles. 010 writes each function's body `SELECT '<name>'::name`;
+ * reading it there needs no EXECUTE, which 010 revokes from PUBLIC.
+ */
+function roleNamesOf(catalogue: Catalogue): RoleNames {
+  const nameIn = (fn: string): string | undefined => {
+    const definition = catalogue.functions.find((candidate) => candidate.name === fn)?.definition ?? ''
+    return /\$function\$SELECT '((?:[^']|'')*)'::name\$function\$/.exec(definition)?.[1]?.replaceAll("''", "'")
+  }
+  const app = nameIn(APP_ROLE_FUNCTION)
+  const readonly = nameIn(READONLY_ROLE_FUNCTION)
+  return { ...(app !== undefined && { app }), ...(readonly !== undefined && { readonly }) }
+}
+
+/**
+ * Runs `work` on a new, empty database of the server of `url`, and drops it after, on failure too. Ctrl-C
+ * (SIGINT) or SIGTERM cancels the scratch database's query, so that `work` fails at once; once the database
+ * is dropped, the signal is raised again to end the process as it would have (a second one ends it at once).
+ */
+async function withScratchDatabase<T>(url: string, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
+  const admin = adminPool(url)
+  const name = `${SCRATCH_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
+  try {
+    await createDatabase(admin, name).catch(async (error: unknown) => {
+      throw (error as { code?: unknown }).code === '42501' ? await cannotCreate(admin, error) : error
+    })
+    let interrupted: NodeJS.Signals | undefined
+    const stopWatching = onSignal((signal) => {
+      interrupted = signal
+      // Ending the connection instead (DROP DATABASE ... WITH (FORCE)) would be an error event that no one handles.
+      const cancel = 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()'
+      admin.query(cancel, [name]).catch(() => {})
+    })
+    const db = createDb({ url: withDatabase(url, name), max: 1 })
+    try {
+      return await work(db)
+    } finally {
+      stopWatching()
+      await db.destroy()
+      await dropDatabase(admin, name)
+      if (interrupted !== undefined) {
+        process.kill(process.pid, interrupted)
+      }
+    }
+  } finally {
+    await admin.end()
+  }
+}
+
+async function cannotCreate(admin: pg.Pool, error: unknown): Promise<ScratchDatabaseError> {
+  const { rows } = await admin.query<{ user: string }>('SELECT current_user AS "user"')
+  const user = rows[0]?.user ?? 'the user'
+  return new ScratchDatabaseError(
+    `user "${user}" may not create databases, and the check migrates a scratch database (${SCRATCH_DATABASE_PREFIX}*) on the same ` +
+      `server to compare with, then drops it: grant it CREATEDB (ALTER ROLE ${user} CREATEDB), or run the check as a user who has it`,
+    { cause: error },
+  )
+}
+
+/** Calls `handle` on the first SIGINT or SIGTERM, until the returned function is called; the signal's default action is off meanwhile. */
+function onSignal(handle: (signal: NodeJS.Signals) => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  const stop = (): void => {
+    for (const signal of signals) {
+      process.off(signal, listener)
+    }
+  }
+  function listener(signal: NodeJS.Signals): void {
+    stop()
+    handle(signal)
+  }
+  for (const signal of signals) {
+    process.on(signal, listener)
+  }
+  return stop
+}
