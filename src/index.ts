@@ -17,6 +17,7 @@ export {
   MigrationHistoryError,
   MigrationNameError,
   RoleNameError,
+  TransactionPoolerError,
 } from './runner/errors.js'
 export { type Outcome, VezaDbError } from './util/veza-db-error.js'
 export type { Migration, MigrationConfig } from './runner/migration-files.js'

@@ -23,8 +23,8 @@ export interface ErrorReport {
 
 /**
  * What the CLI says about `error` and the code it exits with: the one place
- * where errors become words and exit codes. `env` holds the DATABASE_URL whose
- * secrets are masked wherever they appear.
+ * where errors become words and exit codes. `env` holds the DATABASE_URL and
+ * MIGRATE_DATABASE_URL whose secrets are masked wherever they appear.
  */
 export function reportError(error: unknown, { env, verbose }: { readonly env: NodeJS.ProcessEnv; readonly verbose: boolean }): ErrorReport {
   const lost = !(error instanceof VezaDbError) && connectionLost(error)
@@ -52,10 +52,10 @@ function stackOf(error: Error): string {
   return `${error.stack ?? error.message}${cause}`
 }
 
-/** Masks the password of every URL in `text`, and DATABASE_URL's secrets wherever they appear. */
+/** Masks the password of every URL in `text`, and the secrets of DATABASE_URL and MIGRATE_DATABASE_URL wherever they appear. */
 function scrubPasswords(text: string, env: NodeJS.ProcessEnv): string {
   let scrubbed = text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')
-  for (const secret of secretsOf(env.DATABASE_URL)) {
+  for (const secret of [...secretsOf(env.DATABASE_URL), ...secretsOf(env.MIGRATE_DATABASE_URL)]) {
     scrubbed = scrubbed.replaceAll(secret, '***')
   }
   return scrubbed

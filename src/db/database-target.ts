@@ -22,18 +22,33 @@ export interface DatabaseTarget {
 }
 
 /**
- * Opens `url` (a command's `--url`), else `DATABASE_URL` of `env`, or, when it
- * is unset or empty, the embedded PostgreSQL in `.data/` of the working
- * directory: created on first use, started now and stopped by `close()`.
+ * The variables the migrate commands read the URL from, the first set wins: a URL for migrating, direct to
+ * PostgreSQL where the application's `DATABASE_URL` goes through a transaction pooler (PgBouncer), whose
+ * connections cannot hold the session a migration outside a transaction needs; else `DATABASE_URL`.
  */
-export async function openDatabaseTarget(env: NodeJS.ProcessEnv, url?: string): Promise<DatabaseTarget> {
+export const MIGRATE_URL_VARIABLES = ['MIGRATE_DATABASE_URL', 'DATABASE_URL'] as const
+
+/**
+ * Opens `url` (a command's `--url`), else the URL of the first of `variables` set in `env` (by default
+ * `DATABASE_URL`; the migrate commands give {@link MIGRATE_URL_VARIABLES}), or, when none is set or
+ * they are empty, the embedded PostgreSQL in `.data/` of the working directory: created on first use,
+ * started now and stopped by `close()`.
+ */
+export async function openDatabaseTarget(
+  env: NodeJS.ProcessEnv,
+  url?: string,
+  variables: readonly string[] = ['DATABASE_URL'],
+): Promise<DatabaseTarget> {
   if (url !== undefined) {
     return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from --url)`)
   }
-  const envUrl = env.DATABASE_URL
-  if (envUrl) {
-    return open(envUrl, (version) => `Database: ${redactDatabaseUrl(envUrl)} (PostgreSQL ${version}, from DATABASE_URL)`)
+  for (const variable of variables) {
+    const envUrl = env[variable]
+    if (envUrl) {
+      return open(envUrl, (version) => `Database: ${redactDatabaseUrl(envUrl)} (PostgreSQL ${version}, from ${variable})`)
+    }
   }
+  const unset = `${variables.join(' and ')} ${variables.length === 1 ? 'is' : 'are'} not set`
   const server = await startEmbeddedPostgres({ directory: path.resolve(EMBEDDED_DIRECTORY) })
   try {
     const admin = adminPool(server.url)
@@ -41,7 +56,7 @@ export async function openDatabaseTarget(env: NodeJS.ProcessEnv, url?: string): 
     const target = await open(withDatabase(server.url, EMBEDDED_DATABASE), (version) => {
       const state = server.created ? 'created now' : server.shared ? 'already running' : 'started'
       const where = `${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}"`
-      return `Database: embedded PostgreSQL ${version} in ${where} (${state}; DATABASE_URL is not set)`
+      return `Database: embedded PostgreSQL ${version} in ${where} (${state}; ${unset})`
     })
     return {
       ...target,

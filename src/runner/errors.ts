@@ -1,8 +1,9 @@
 import { type Outcome, VezaDbError } from '../util/veza-db-error.js'
 
 /**
- * A migration failed, or the migration history cannot be trusted. On
- * PostgreSQL a batch runs in one transaction, so nothing of it was applied.
+ * A migration failed, or the migration history cannot be trusted. Nothing of
+ * its transaction was applied; the message says what stays of a migration that
+ * ran outside a transaction, and which migrations of the run stay applied.
  */
 export class MigrationError extends VezaDbError {
   override readonly name = 'MigrationError'
@@ -80,5 +81,30 @@ export class DestructiveMigrationError extends VezaDbError {
     readonly migrations: readonly string[],
   ) {
     super(`reverting ${migrations.join(', ')} would drop their tables and data, and reverting is not allowed here`)
+  }
+}
+
+/**
+ * A run with a migration outside a transaction (`config = { transaction: false }`) was asked of a
+ * connection that goes through a transaction pooler (PgBouncer in `pool_mode = transaction`): the
+ * migration lock and the timeouts it holds for the session would not hold between its statements, so
+ * nothing was run. The message names the migration and says to give a direct URL in MIGRATE_DATABASE_URL.
+ */
+export class TransactionPoolerError extends VezaDbError {
+  override readonly name = 'TransactionPoolerError'
+  readonly outcome: Outcome = 'refused'
+
+  constructor(
+    /** The migrations of the folder that run outside a transaction. */
+    readonly migrations: readonly string[],
+    /** What showed the pooler: the statements' server sessions. */
+    readonly evidence: string,
+  ) {
+    const names = `${migrations.join(', ')} ${migrations.length === 1 ? 'runs' : 'run'}`
+    super(
+      `${names} outside a transaction (config = { transaction: false }), so the run holds the migration lock and its timeouts ` +
+        `for the session, and this connection goes through a transaction pooler (${evidence}), where they would not hold: ` +
+        'nothing was changed; give a direct URL to PostgreSQL, not through the pooler, in MIGRATE_DATABASE_URL',
+    )
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, sql } from 'kysely'
 import { DatabasePrivilegeError } from './errors.js'
 import type { RoleNames } from './migrate-options.js'
@@ -19,20 +20,29 @@ const lockKey = sql`hashtextextended('veza-db migrations', 0)`
  */
 export type Scope = 'transaction' | 'session'
 
+/** How often a run that waits for the migration lock tries again. */
+const LOCK_POLL_MS = 200
+
 /**
  * Takes the lock that serializes migration runs on a database, for `scope`; a session that holds it
- * takes it again at once. `onWait` is called when another run holds it.
+ * takes it again at once. `onWait` is called when another run holds it. It waits by trying again,
+ * never in a blocking statement: a waiting statement holds a snapshot, which a `CREATE INDEX
+ * CONCURRENTLY` of the run holding the lock would wait for, and PostgreSQL would end one of the two
+ * as a deadlock.
  */
 export async function lockMigrations(db: Kysely<any>, onWait: () => void = () => {}, scope: Scope = 'transaction'): Promise<void> {
   const tryLock = scope === 'transaction' ? sql`pg_try_advisory_xact_lock(${lockKey})` : sql`pg_try_advisory_lock(${lockKey})`
-  const { rows } = await sql<{ locked: boolean }>`SELECT ${tryLock} AS locked`.execute(db)
-  if (rows[0]?.locked !== true) {
-    onWait()
-    await takeMigrationLock(db, scope)
+  const locked = async () => (await sql<{ locked: boolean }>`SELECT ${tryLock} AS locked`.execute(db)).rows[0]?.locked === true
+  if (await locked()) {
+    return
+  }
+  onWait()
+  while (!(await locked())) {
+    await sleep(LOCK_POLL_MS * (0.5 + Math.random()))
   }
 }
 
-/** Waits for the migration lock: the form a SQL script uses. */
+/** Waits for the migration lock in one statement: the form a SQL script uses, run by one person at a time. */
 export async function takeMigrationLock(db: Kysely<any>, scope: Scope = 'transaction'): Promise<void> {
   await (scope === 'transaction' ? sql`SELECT pg_advisory_xact_lock(${lockKey})` : sql`SELECT pg_advisory_lock(${lockKey})`).execute(db)
 }

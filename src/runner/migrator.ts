@@ -20,13 +20,14 @@ import { type MigrationFile, directionOf, loadMigrationFiles, queriesOf } from '
 import { withLockRetries } from './lock-retry.js'
 import { type Plan, preparePlan } from './plan.js'
 import { recordQueries, toSqlScript } from './render-sql.js'
+import { refuseThroughTransactionPooler } from './transaction-pooler.js'
 import { messageOf } from '../util/message-of.js'
 
 /** The SQL a run would execute, and the migrations it would run. */
 export interface MigrationScript {
   readonly direction: MigrationDirection
   readonly migrations: readonly string[]
-  /** Every statement ends in `;`; the script is meant for `psql -1 -f`. */
+  /** Every statement ends in `;`; the script is meant for `psql -1 -f`, or `psql -f` when its first line says so. */
   readonly sql: string
 }
 
@@ -43,8 +44,9 @@ export interface MigrationStatus {
 }
 
 /**
- * Applies every pending migration, in one transaction.
- * Throws a {@link MigrationError} when one fails; nothing is applied then.
+ * Applies every pending migration, in one transaction (see {@link migrate} for
+ * migrations that run outside one). Throws a {@link MigrationError} when one
+ * fails; nothing of its transaction is applied then.
  *
  * @example
  * const steps = await migrateToLatest(db)
@@ -77,12 +79,16 @@ export function rollbackAll(db: Kysely<any>, options: MigrateOptions = {}): Prom
 /**
  * Runs the migrations that reach `target`, in one transaction that also holds
  * the migration lock, so concurrent runs queue and each migration runs once.
+ * When the folder holds a migration that exports `config = { transaction: false }`,
+ * the lock is held for the session instead, each stretch of transactional
+ * migrations gets a transaction of its own, and that migration runs outside
+ * any. A run that times out on a lock is tried again (`lockRetries`).
  * Before changing anything it refuses an edited or removed applied migration
  * ({@link MigrationHistoryError}), a schema holding relations no migration
  * created ({@link ForeignSchemaError}), a user who cannot create in the schema
  * ({@link DatabasePrivilegeError}) and, with `allowDown: false`, reverting
  * ({@link DestructiveMigrationError}). A failing migration throws a
- * {@link MigrationError} and nothing of the batch is applied.
+ * {@link MigrationError} and nothing of its transaction is applied.
  */
 export async function migrate(db: Kysely<any>, target: MigrationTarget, options: MigrateOptions = {}): Promise<MigrationStep[]> {
   const files = await loadMigrationFiles(options.migrationFolder ?? migrationFolder)
@@ -126,6 +132,7 @@ async function runInSegments(
   target: MigrationTarget,
   options: MigrateOptions,
 ): Promise<MigrationStep[]> {
+  await refuseThroughTransactionPooler(connection, files)
   await lockMigrations(connection, options.onWait, 'session')
   try {
     const plan = await connection.transaction().execute((trx) => preparePlan(trx, files, target, options))

@@ -109,14 +109,20 @@ async function whileAnotherSession<T>(url: string, statements: readonly string[]
   }
 }
 
-/** Polls how many sessions of the database wait for a lock until `count` do, `stop()` says so, or 30 s have passed; returns the last count. */
+/**
+ * Polls how many sessions of the database wait for a lock until `count` do, `stop()` says so, or 30 s have passed;
+ * returns the last count. A run waiting for the migration lock tries it again and again rather than block
+ * (src/runner/migration-history.ts), so between its tries it shows as a session whose last query was the try.
+ */
 async function sessionsWaitingForALock(db: Kysely<any>, count: number, stop: () => boolean): Promise<number> {
   const deadline = Date.now() + 30_000
   let waiting = 0
   while (waiting < count && !stop() && Date.now() < deadline) {
     await delay(100)
     const { rows } = await sql<{ waiting: number }>`
-      SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+      SELECT count(*)::int AS waiting FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()
+        AND (wait_event_type = 'Lock' OR query LIKE '%pg_try_advisory%lock(%')
     `.execute(db)
     waiting = rows[0]!.waiting
   }

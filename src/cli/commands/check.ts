@@ -5,7 +5,7 @@ import { migrationFolderOf } from '../../runner/migration-folder.js'
 import { formatDuration } from '../../util/format-duration.js'
 import type { Command, CommandInput } from '../command.js'
 import { ExitCode } from '../exit-code.js'
-import { withTarget } from '../with-target.js'
+import { withMigrateTarget } from '../with-target.js'
 
 /** `migrate:check`: drift between the database's schema and what its applied migrations create, read-only. */
 export const checkCommand: Command = {
@@ -40,7 +40,7 @@ change is added (only in the database), missing (only in the migrations) or chan
 
 async function runCheck(input: CommandInput): Promise<ExitCode> {
   const { output, values } = input
-  return withTarget(input, async ({ db, url }) => {
+  return withMigrateTarget(input, async ({ db, url }) => {
     const start = performance.now()
     const folder = migrationFolderOf(input.io.env)
     const report = await checkDrift(db, url, folder === undefined ? {} : { migrationFolder: folder })

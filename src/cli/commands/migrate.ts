@@ -8,7 +8,7 @@ import { plural } from '../../util/plural.js'
 import type { Command, CommandInput, CommandOption } from '../command.js'
 import { PRODUCTION_GUARD, mayRevert } from '../production-guard.js'
 import { UsageError } from '../usage-error.js'
-import { withTarget } from '../with-target.js'
+import { withMigrateTarget } from '../with-target.js'
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/
 const MS_PER_UNIT: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -19,7 +19,8 @@ const MAX_TIMEOUT_MS = 2_147_483_647
 const migrateOptions = {
   'dry-run': {
     type: 'boolean',
-    help: 'write the SQL the command would run to stdout, ready for psql -1 -f, and change nothing;\nmessages go to stderr',
+    help: `write the SQL the command would run to stdout, ready for psql -1 -f (or psql -f, when its first line says
+some migration runs outside a transaction), and change nothing; messages go to stderr`,
   },
   'lock-timeout': {
     type: 'string',
@@ -120,7 +121,7 @@ async function migrateCommand(input: CommandInput, target: MigrationTarget, noth
       )
     },
   }
-  await withTarget(input, async ({ db }) => {
+  await withMigrateTarget(input, async ({ db }) => {
     const start = performance.now()
     if (values['dry-run'] === true) {
       const script = await renderMigrationScript(db, target, options)
@@ -158,7 +159,9 @@ export const migrateCommands: readonly Command[] = [
     script: 'migrate:latest',
     args: '[--dry-run]',
     summary: 'apply every pending migration',
-    description: 'Applies every pending migration, in order, in one transaction: if one fails, none is applied.',
+    description:
+      'Applies every pending migration, in order, in one transaction: if one fails, none is applied. A migration that ' +
+      'exports config = { transaction: false } runs outside a transaction, and the others around it in transactions of their own.',
     positionals: [],
     options: migrateOptions,
     run: (input) => migrateCommand(input, { kind: 'latest' }, 'Nothing to do: every migration is applied.'),

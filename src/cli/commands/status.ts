@@ -5,7 +5,7 @@ import { type MigrationState, getMigrationStatus } from '../../runner/migrator.j
 import { plural } from '../../util/plural.js'
 import type { Command, CommandInput } from '../command.js'
 import { ExitCode } from '../exit-code.js'
-import { withTarget } from '../with-target.js'
+import { withMigrateTarget } from '../with-target.js'
 
 const STATE_LABEL: Readonly<Record<MigrationState, string>> = {
   applied: 'applied',
@@ -40,7 +40,7 @@ changed or missing`,
 /** Prints every migration with its state; the exit code says whether the history is sound and, if asked, whether any is pending. */
 async function showStatus(input: CommandInput): Promise<ExitCode> {
   const { output, values } = input
-  return withTarget(input, async ({ db, url }) => {
+  return withMigrateTarget(input, async ({ db, url }) => {
     const folder = migrationFolderOf(input.io.env)
     const migrations = await getMigrationStatus(db, folder === undefined ? {} : { migrationFolder: folder })
     const invalidIndexes = await readInvalidIndexes(db)
