@@ -116,16 +116,23 @@ async function withScratchDatabase<T>(url: string, work: (db: Kysely<any>) => Pr
       throw (error as { code?: unknown }).code === '42501' ? await cannotCreate(admin, error) : error
     })
     let interrupted: NodeJS.Signals | undefined
+    let cancelling: NodeJS.Timeout | undefined
     const stopWatching = onSignal((signal) => {
       interrupted = signal
       // Ending the connection instead (DROP DATABASE ... WITH (FORCE)) would be an error event that no one handles.
-      const cancel = 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()'
-      admin.query(cancel, [name]).catch(() => {})
+      // Again and again until the work ends: the signal may come before its next statement has started.
+      const cancel = () => {
+        const query = 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()'
+        admin.query(query, [name]).catch(() => {})
+      }
+      cancel()
+      cancelling = setInterval(cancel, 100)
     })
     const db = createDb({ url: withDatabase(url, name), max: 1 })
     try {
       return await work(db)
     } finally {
+      clearInterval(cancelling)
       stopWatching()
       await db.destroy()
       await dropDatabase(admin, name)

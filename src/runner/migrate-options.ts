@@ -58,6 +58,11 @@ export interface MigrateOptions {
   readonly migrationFolder?: string
   /** Called as soon as each migration has run, before the batch commits. */
   readonly onStep?: (step: MigrationStep) => void
+  /**
+   * Called before a migration outside a transaction runs again, when an earlier run started it and did
+   * not finish: it must be written to run again (the `migrate:make` template shows how).
+   */
+  readonly onResume?: (resumed: { readonly name: string; readonly startedAt: Date }) => void
   /** Called when another run holds the migration lock and this one waits for it. */
   readonly onWait?: () => void
   /** PostgreSQL's `lock_timeout` for the run, e.g. `"5s"`; `"0"` waits forever. Defaults to {@link DEFAULT_LOCK_TIMEOUT}. */

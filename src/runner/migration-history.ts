@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, sql } from 'kysely'
 import { DatabasePrivilegeError } from './errors.js'
 import type { RoleNames } from './migrate-options.js'
-import { MIGRATION_TABLE } from './migration-tables.js'
+import { ATTEMPT_TABLE, MIGRATION_TABLE } from './migration-tables.js'
 
 /** A row of the migration table. */
 export interface AppliedMigration {
@@ -71,6 +71,43 @@ export async function setRoleNames(db: Kysely<any>, roles: Required<RoleNames>, 
   )
 }
 
+/**
+ * Creates the table of attempts, which the application role of migration 010 must not reach: its default
+ * privileges would otherwise grant the role this table, created after it.
+ */
+export async function prepareAttemptTable(db: Kysely<any>): Promise<void> {
+  await sql`
+    CREATE TABLE IF NOT EXISTS ${sql.table(ATTEMPT_TABLE)} (
+      name varchar(255) PRIMARY KEY,
+      direction text NOT NULL CHECK (direction IN ('up', 'down')),
+      started_at timestamptz NOT NULL DEFAULT clock_timestamp()
+    )
+  `.execute(db)
+  await sql`
+    DO $$
+    BEGIN
+      EXECUTE format('REVOKE ALL ON %I FROM PUBLIC', ${sql.lit(ATTEMPT_TABLE)});
+      IF to_regprocedure('veza_app_role()') IS NOT NULL THEN
+        EXECUTE format('REVOKE ALL ON %I FROM %I, %I', ${sql.lit(ATTEMPT_TABLE)}, veza_app_role(), veza_readonly_role());
+      END IF;
+    END
+    $$
+  `.execute(db)
+}
+
+/** Notes that a migration outside a transaction starts, before its first statement. */
+export async function recordAttempt(db: Kysely<any>, name: string, direction: 'up' | 'down'): Promise<void> {
+  await sql`
+    INSERT INTO ${sql.table(ATTEMPT_TABLE)} (name, direction) VALUES (${sql.lit(name)}, ${sql.lit(direction)})
+    ON CONFLICT (name) DO UPDATE SET direction = excluded.direction, started_at = excluded.started_at
+  `.execute(db)
+}
+
+/** Forgets the attempt of a migration that finished, in the transaction that records it. */
+export async function clearAttempt(db: Kysely<any>, name: string): Promise<void> {
+  await sql`DELETE FROM ${sql.table(ATTEMPT_TABLE)} WHERE name = ${sql.lit(name)}`.execute(db)
+}
+
 /** Undoes the session settings of a run outside a transaction, for whoever uses the connection next. */
 export async function resetSessionSettings(db: Kysely<any>): Promise<void> {
   await sql`RESET lock_timeout`.execute(db)
@@ -86,6 +123,15 @@ export interface MigrationHistory {
   readonly table: 'missing' | 'kysely' | 'ready'
   /** Sorted by name. */
   readonly applied: readonly AppliedMigration[]
+  /** The migrations outside a transaction that a run started and did not finish. */
+  readonly attempts: readonly MigrationAttempt[]
+}
+
+/** A migration outside a transaction that a run started, in `direction`, and did not finish. */
+interface MigrationAttempt {
+  readonly name: string
+  readonly direction: 'up' | 'down'
+  readonly startedAt: Date
 }
 
 export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHistory> {
@@ -94,7 +140,7 @@ export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHi
     WHERE attrelid = to_regclass(${sql.lit(MIGRATION_TABLE)}) AND attnum > 0 AND NOT attisdropped
   `.execute(db)
   if (columns.length === 0) {
-    return { table: 'missing', applied: [] }
+    return { table: 'missing', applied: [], attempts: [] }
   }
   // to_jsonb reads the checksum of a table that has no such column as null.
   const { rows } = await sql<{ name: string; timestamp: string; checksum: string | null }>`
@@ -112,9 +158,20 @@ export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHi
       }
       throw error
     })
+  const { rows: attemptTable } = await sql<{
+    exists: boolean
+  }>`SELECT to_regclass(${sql.lit(ATTEMPT_TABLE)}) IS NOT NULL AS exists`.execute(db)
+  const attempts = attemptTable[0]?.exists
+    ? (
+        await sql<MigrationAttempt>`
+          SELECT name, direction, started_at AS "startedAt" FROM ${sql.table(ATTEMPT_TABLE)} ORDER BY name COLLATE "C"
+        `.execute(db)
+      ).rows
+    : []
   return {
     table: columns.some((column) => column.name === 'checksum') ? 'ready' : 'kysely',
     applied: rows.map(({ name, timestamp, checksum }) => ({ name, executedAt: new Date(timestamp), checksum: checksum ?? undefined })),
+    attempts,
   }
 }
 

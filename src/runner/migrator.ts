@@ -4,9 +4,12 @@ import type { MigrateOptions, MigrationDirection, MigrationStep, MigrationTarget
 import { migrationFolder } from './migration-folder.js'
 import {
   lockMigrations,
+  clearAttempt,
+  prepareAttemptTable,
   prepareMigrationTable,
   readMigrationHistory,
   recordApplied,
+  recordAttempt,
   recordChecksum,
   recordReverted,
   resetSessionSettings,
@@ -41,6 +44,12 @@ export interface MigrationStatus {
   readonly name: string
   readonly state: MigrationState
   readonly executedAt: Date | undefined
+  /**
+   * Set when the migration runs outside a transaction and a run started it, in `direction`, at
+   * `startedAt`, and did not finish (it failed, or it was killed): what its statements did stays, and it
+   * is not recorded; run it again once the cause is fixed.
+   */
+  readonly interrupted?: { readonly direction: MigrationDirection; readonly startedAt: Date }
 }
 
 /**
@@ -156,6 +165,10 @@ async function runInSegments(
           }
         })
       } else {
+        const earlier = plan.attempts.find((attempt) => attempt.name === segment[0]!.name)
+        if (earlier !== undefined) {
+          options.onResume?.(earlier)
+        }
         await setTimeouts(connection, plan.timeouts, 'session')
         await setRoleNames(connection, plan.roles, 'session')
         try {
@@ -237,9 +250,20 @@ export async function renderMigrationScript(
 async function scriptOf(plan: Plan): Promise<string> {
   const migrations = plan.steps.map((migration) => migration.name).join(', ') || 'none'
   const stepSql = async (migration: MigrationFile) => {
-    const record = await recordQueries((script) => recordStep(script, migration, plan.direction))
     const rendered = queriesOf(directionOf(migration, plan.direction).sql)
-    return `-- ${migration.name} (${plan.direction}${migration.transaction ? '' : ', outside a transaction'})\n\n${toSqlScript([...rendered, ...record])}`
+    if (migration.transaction) {
+      const record = await recordQueries((script) => recordStep(script, migration, plan.direction))
+      return `-- ${migration.name} (${plan.direction})\n\n${toSqlScript([...rendered, ...record])}`
+    }
+    const attempt = await recordQueries((script) => recordAttempt(script, migration.name, plan.direction))
+    const record = await recordQueries(async (script) => {
+      await recordStep(script, migration, plan.direction)
+      await clearAttempt(script, migration.name)
+    })
+    return (
+      `-- ${migration.name} (${plan.direction}, outside a transaction)\n\n${toSqlScript([...attempt, ...rendered])}\n` +
+      `BEGIN;\n\n${toSqlScript(record)}\nCOMMIT;\n`
+    )
   }
   if (plan.steps.every((migration) => migration.transaction)) {
     const prologue = await recordQueries(async (script) => {
@@ -281,18 +305,22 @@ export async function getMigrationStatus(
   options: Pick<MigrateOptions, 'migrationFolder'> = {},
 ): Promise<MigrationStatus[]> {
   const files = await loadMigrationFiles(options.migrationFolder ?? migrationFolder)
-  const { applied } = await db
+  const { applied, attempts } = await db
     .transaction()
     .setAccessMode('read only')
     .execute((trx) => readMigrationHistory(trx))
   const appliedByName = new Map(applied.map((migration) => [migration.name, migration]))
+  const interrupted = (name: string) => {
+    const attempt = attempts.find((candidate) => candidate.name === name)
+    return attempt === undefined ? {} : { interrupted: { direction: attempt.direction, startedAt: attempt.startedAt } }
+  }
   const known = files.map(({ name, checksum }): MigrationStatus => {
     const record = appliedByName.get(name)
     if (record === undefined) {
-      return { name, state: 'pending', executedAt: undefined }
+      return { name, state: 'pending', executedAt: undefined, ...interrupted(name) }
     }
     const changed = record.checksum !== undefined && record.checksum !== checksum
-    return { name, state: changed ? 'changed' : 'applied', executedAt: record.executedAt }
+    return { name, state: changed ? 'changed' : 'applied', executedAt: record.executedAt, ...interrupted(name) }
   })
   const missing = applied
     .filter((migration) => !files.some((file) => file.name === migration.name))
@@ -305,6 +333,9 @@ async function writePrologue(trx: Kysely<any>, plan: Plan): Promise<void> {
   await setTimeouts(trx, plan.timeouts)
   await setRoleNames(trx, plan.roles)
   await prepareMigrationTable(trx, plan.table)
+  if (plan.steps.some((migration) => !migration.transaction)) {
+    await prepareAttemptTable(trx)
+  }
   for (const { name, checksum } of plan.checksums) {
     await recordChecksum(trx, name, checksum)
   }
@@ -313,8 +344,18 @@ async function writePrologue(trx: Kysely<any>, plan: Plan): Promise<void> {
 /** Runs one migration of the plan and records it, or throws a {@link MigrationError} naming it. */
 async function runStep(db: Kysely<any>, migration: MigrationFile, plan: Plan, done: readonly MigrationStep[]): Promise<void> {
   try {
-    await directionOf(migration, plan.direction).run(db)
-    await recordStep(db, migration, plan.direction)
+    if (migration.transaction) {
+      await directionOf(migration, plan.direction).run(db)
+      await recordStep(db, migration, plan.direction)
+    } else {
+      // Outside a transaction, what a failed or killed run did stays: the attempt says so to the next run and to status.
+      await recordAttempt(db, migration.name, plan.direction)
+      await directionOf(migration, plan.direction).run(db)
+      await db.transaction().execute(async (trx) => {
+        await recordStep(trx, migration, plan.direction)
+        await clearAttempt(trx, migration.name)
+      })
+    }
   } catch (error) {
     throw failure(migration, plan, error, done)
   }

@@ -23,6 +23,8 @@ export interface Plan {
   readonly timeouts: { readonly lock: string; readonly statement: string }
   readonly roles: Required<RoleNames>
   readonly table: MigrationHistory['table']
+  /** The migrations outside a transaction that an earlier run started and did not finish. */
+  readonly attempts: MigrationHistory['attempts']
 }
 
 /**
@@ -36,7 +38,7 @@ export async function preparePlan(
   options: MigrateOptions,
 ): Promise<Plan> {
   await lockMigrations(trx, options.onWait)
-  const { table, applied } = await readMigrationHistory(trx)
+  const { table, applied, attempts } = await readMigrationHistory(trx)
   const checksums = checkHistory(files, applied, options.acceptChanged ?? [])
   const { direction, steps } = planSteps(files, applied.length, target)
   if (direction === 'up' && steps.length > 0) {
@@ -47,7 +49,7 @@ export async function preparePlan(
     throw new DestructiveMigrationError(steps.map((step) => step.name))
   }
   const timeouts = { lock: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, statement: options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT }
-  return { direction, steps, checksums, timeouts, roles: checkRoleNames(options.roles ?? {}), table }
+  return { direction, steps, checksums, timeouts, roles: checkRoleNames(options.roles ?? {}), table, attempts }
 }
 
 /**

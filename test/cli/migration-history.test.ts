@@ -505,7 +505,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
       expect(result.code, result.stderr).to.equal(0)
       const report = JSON.parse(result.stdout) as Record<string, unknown>
-      expect(Object.keys(report)).to.deep.equal(['database', 'migrations', 'invalidIndexes', 'summary'])
+      expect(Object.keys(report)).to.deep.equal(['database', 'migrations', 'interrupted', 'invalidIndexes', 'summary'])
       expect(report.database).to.be.a('string').and.to.include(new URL(partial.url).pathname)
       const password = new URL(partial.url).password
       if (password !== '') {

@@ -237,15 +237,23 @@ describe('migrator, with migrations outside a transaction', () => {
       expect(await invalidIndexes(db)).to.deep.equal([UNIQUE_INDEX])
       expect(await recordedNames(db)).to.deep.equal(PACKAGE)
       expect(await advisoryLocks(db), 'the failed run should have released the migration lock').to.deep.equal({ held: 0, awaited: 0 })
-      expect((await getMigrationStatus(db, { migrationFolder })).at(-1)).to.include({ name: '011_one_play_per_track', state: 'pending' })
+      const failed = (await getMigrationStatus(db, { migrationFolder })).at(-1)!
+      expect(failed).to.include({ name: '011_one_play_per_track', state: 'pending' })
+      expect(failed.interrupted?.direction, 'the attempt the failed run left').to.equal('up')
       const status = await runCli(['status'], url, { VEZA_DB_MIGRATION_FOLDER: migrationFolder })
       expect(status.code, status.stderr).to.equal(0)
       expect(status.stdoutLines.filter((line) => line.startsWith('INVALID'))).to.have.length(1)
       expect(status.stdout).to.include(`INVALID index ${UNIQUE_INDEX} on track_plays`)
+      expect(
+        status.stdoutLines.filter((line) => line.startsWith('INTERRUPTED 011_one_play_per_track (up): a run started it')),
+      ).to.have.length(1)
 
       await sql`DELETE FROM track_plays WHERE id NOT IN (SELECT id FROM track_plays LIMIT 1)`.execute(db)
-      const steps = await migrateToLatest(db, { migrationFolder })
+      const resumed: string[] = []
+      const steps = await migrateToLatest(db, { migrationFolder, onResume: ({ name }) => resumed.push(name) })
 
+      expect(resumed, 'the run says it runs again what an earlier run left').to.deep.equal(['011_one_play_per_track'])
+      expect((await getMigrationStatus(db, { migrationFolder })).at(-1)!.interrupted).to.equal(undefined)
       expect(namesOf(steps)).to.deep.equal(['up 011_one_play_per_track'])
       expect(await indexState(db, UNIQUE_INDEX)).to.equal('valid')
       expect(await invalidIndexes(db)).to.deep.equal([])
@@ -298,13 +306,16 @@ describe('migrator, with migrations outside a transaction', () => {
       expect(inTransaction('-- 012_notes_index (up, outside a transaction)')).to.deep.equal([false])
       expect(inTransaction('DROP INDEX CONCURRENTLY')).to.deep.equal([false])
       expect(inTransaction('CREATE INDEX CONCURRENTLY')).to.deep.equal([false])
-      expect(inTransaction("VALUES ('012_notes_index'")).to.deep.equal([false])
+      // The attempt is noted before the statements; the history row and the attempt's end commit together.
+      expect(inTransaction('INSERT INTO "veza_migration_attempt"')).to.deep.equal([false])
+      expect(inTransaction("VALUES ('012_notes_index'")).to.deep.equal([true])
       expect(inTransaction('-- 013_tags (up)')).to.deep.equal([true])
       expect(inTransaction('CREATE TABLE tags')).to.deep.equal([true])
       expect(inTransaction('SELECT pg_advisory_lock(')).to.deep.equal([false])
       expect(lines.at(-1)!.line).to.match(/^SELECT pg_advisory_unlock\(/)
       const order = (text: string) => script.sql.indexOf(text)
-      expect(order('CREATE INDEX CONCURRENTLY')).to.be.below(order("VALUES ('012_notes_index'"))
+      expect(order('INSERT INTO "veza_migration_attempt"')).to.be.below(order('DROP INDEX CONCURRENTLY'))
+      expect(order('CREATE INDEX CONCURRENTLY')).to.be.below(script.sql.lastIndexOf("VALUES ('012_notes_index'"))
       expect(await recordedNames(scripted.db), 'rendering changes nothing').to.deep.equal(PACKAGE)
 
       const psql = await execFileAsync('psql', ['--version']).catch((error: unknown) => {

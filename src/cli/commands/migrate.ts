@@ -111,6 +111,9 @@ async function migrateCommand(input: CommandInput, target: MigrationTarget, noth
     onStep: ({ name, direction, durationMs }) => {
       output.log(`  ${direction.padEnd(4)}  ${name.padEnd(40)} ${formatDuration(durationMs).padStart(9)}`)
     },
+    onResume: ({ name, startedAt }) => {
+      output.log(`Running ${name} again: a run started it outside a transaction at ${startedAt.toISOString()} and did not finish.`)
+    },
     onLockRetry: ({ attempt, attempts, delayMs, migration, holders }) => {
       const held = holders.map(
         ({ pid, ageSeconds, state, query }) => `pid ${pid} (${state ?? 'gone'} for ${ageSeconds ?? '?'} s: ${query ?? ''})`,
@@ -207,7 +210,7 @@ export const migrateCommands: readonly Command[] = [
     args: '--all [--dry-run]',
     summary: 'revert every applied migration',
     description:
-      'Reverts every applied migration, newest first, in one transaction, leaving only the migration table. ' +
+      'Reverts every applied migration, newest first, in one transaction, leaving only the bookkeeping tables. ' +
       `--all is required, to say that everything goes. ${PRODUCTION_GUARD}`,
     positionals: [],
     options: { all: { type: 'boolean', help: 'say that every migration is to be reverted' }, ...revertOptions },

@@ -22,13 +22,15 @@ export const statusCommand: Command = {
   summary: 'list every migration: applied, pending, changed or missing',
   description:
     'Lists every migration, oldest first: applied (with when), pending, CHANGED (its file was edited after it was ' +
-    'applied) or MISSING (applied, but its file is gone); then any INVALID index, left by a CREATE INDEX CONCURRENTLY ' +
-    'that failed or was stopped. Exits 4 when a migration is changed or missing.',
+    'applied) or MISSING (applied, but its file is gone); then any migration outside a transaction that a run started and ' +
+    'did not finish (INTERRUPTED), and any INVALID index, left by a CREATE INDEX CONCURRENTLY that failed or was stopped. ' +
+    'Exits 4 when a migration is changed or missing.',
   positionals: [],
   options: {
     json: {
       type: 'boolean',
-      help: `print {"database", "migrations": [{"name", "state", "appliedAt"}], "invalidIndexes": [{"table", "index"}],
+      help: `print {"database", "migrations": [{"name", "state", "appliedAt"}], "interrupted": [{"name", "direction",
+"startedAt"}], "invalidIndexes": [{"table", "index"}],
 "summary": {"total", "applied", "pending", "changed", "missing"}} on stdout instead; state is applied, pending,
 changed or missing`,
     },
@@ -54,10 +56,21 @@ async function showStatus(input: CommandInput): Promise<ExitCode> {
     }
     if (values.json === true) {
       const rows = migrations.map(({ name, state, executedAt }) => ({ name, state, appliedAt: executedAt?.toISOString() ?? null }))
-      output.out(JSON.stringify({ database: redactDatabaseUrl(url), migrations: rows, invalidIndexes, summary }, null, 2))
+      const interrupted = migrations.flatMap(({ name, interrupted: attempt }) =>
+        attempt === undefined ? [] : [{ name, direction: attempt.direction, startedAt: attempt.startedAt.toISOString() }],
+      )
+      output.out(JSON.stringify({ database: redactDatabaseUrl(url), migrations: rows, interrupted, invalidIndexes, summary }, null, 2))
     } else {
       for (const { name, state, executedAt } of migrations) {
         output.out(`${name.padEnd(40)} ${STATE_LABEL[state]}${executedAt ? ` ${executedAt.toISOString()}` : ''}`)
+      }
+      for (const { name, interrupted } of migrations) {
+        if (interrupted !== undefined) {
+          output.out(
+            `INTERRUPTED ${name} (${interrupted.direction}): a run started it outside a transaction at ${interrupted.startedAt.toISOString()} ` +
+              'and did not finish; what it did stays: fix the cause, then run it again, it is written to run again',
+          )
+        }
       }
       for (const { table, index } of invalidIndexes) {
         output.out(`INVALID index ${index} on ${table}: ${INVALID_INDEX_ADVICE}`)
