@@ -10,7 +10,16 @@ import { root, runCommand } from './support/command.js'
 import { benchArgs, ms } from './support/stats.js'
 import { messageOf } from '../src/util/message-of.js'
 
-const BENCHMARKS = ['migrate', 'keys', 'cascade', 'job-queue', 'access-patterns', 'test-database', 'tooling'] as const
+const BENCHMARKS = [
+  'migrate',
+  'keys',
+  'cascade',
+  'job-queue',
+  'access-patterns',
+  'test-database',
+  'tooling',
+  'migrations-under-load',
+] as const
 
 const { quick } = benchArgs(`Usage: npm run bench [-- --quick]
 

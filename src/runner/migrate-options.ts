@@ -1,5 +1,5 @@
 /** How long a migration statement waits for a lock before it fails, unless told otherwise. */
-export const DEFAULT_LOCK_TIMEOUT = '5s'
+export const DEFAULT_LOCK_TIMEOUT = '500ms'
 /** How long one migration statement may run before it fails, unless told otherwise. */
 export const DEFAULT_STATEMENT_TIMEOUT = '60s'
 
