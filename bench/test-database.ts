@@ -66,7 +66,11 @@ const imported = performance.now()
 const database = await createTestDatabase()
 const ready = performance.now()
 const { sql } = await import('kysely')
-const { rows } = await sql\`SHOW data_directory\`.execute(database.db)
+// The test database acts as the application role, which may not read the server's settings; its owner may.
+const { createDb } = await import('@veza/db')
+const owner = createDb({ url: database.ownerUrl })
+const { rows } = await sql\`SHOW data_directory\`.execute(owner)
+await owner.destroy()
 await database.destroy()
 console.log(JSON.stringify({ import: imported - importStart, first: ready - imported, total: ready, dataDir: rows[0].data_directory }))
 `

@@ -1,7 +1,7 @@
 // A backend's first use of @veza/db, compiled against the published declarations
 // by .ci/consumer-check: test databases from the kit, migrated by the package,
 // a valid row of every table from the fixtures, and typed queries.
-import { type NewUser, type TrackId, type UserId, createDb, getMigrationStatus } from '@veza/db'
+import { DatabasePrivilegeError, type NewUser, type TrackId, type UserId, createDb, getMigrationStatus } from '@veza/db'
 import { type TableName, createTestDatabase, fixtures, stopTestServer, testServer } from '@veza/db/testing'
 import { sql } from 'kysely'
 
@@ -42,8 +42,16 @@ try {
       (await database.db.selectFrom('users').select('username').execute()).map((user) => user.username)
     check(!(await usersIn(first)).includes('ada'), 'the first database sees a row of the second')
     check((await usersIn(second)).length === 1, 'the second database sees rows of the first')
-    const applied = (await getMigrationStatus(db)).filter((migration) => migration.executedAt !== undefined)
+    // The test database acts as the application role, which may not read the migration history; its owner may.
+    const refused = await getMigrationStatus(db).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    check(refused instanceof DatabasePrivilegeError && refused.outcome === 'usage', `the app role read the history: ${String(refused)}`)
     await db.destroy()
+    const owner = createDb({ url: second.ownerUrl })
+    const applied = (await getMigrationStatus(owner)).filter((migration) => migration.executedAt !== undefined)
+    await owner.destroy()
 
     console.log(
       `consumer: ${applied.length} migrations applied on ${(await testServer()).description}; ` +
