@@ -1,4 +1,4 @@
-import type { Catalogue, Column, Index } from './read-catalogue.js'
+import type { Catalogue, Column } from './read-catalogue.js'
 
 /** The kinds of object two catalogues are compared by, in the order a report lists them. */
 export const DIFFERENCE_KINDS = [
@@ -144,18 +144,12 @@ function constraintEntries(catalogue: Catalogue): Entry[] {
   return catalogue.constraints.map(({ table, name, definition }) => ({ table, name, definition }))
 }
 
-/** An index as `CREATE INDEX` would make it (the catalogue keeps its parts), and `(INVALID)` when it is not valid. */
-function indexDefinition(index: Index): string {
-  const using = index.method === 'btree' ? '' : ` USING ${index.method}`
-  const nulls = index.nullsNotDistinct ? ' NULLS NOT DISTINCT' : ''
-  const where = index.predicate === null ? '' : ` WHERE ${index.predicate}`
-  const valid = index.valid ? '' : ' (INVALID)'
-  const keys = `(${index.keysWithOrder.join(', ')})`
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${index.name} ON ${index.table}${using} ${keys}${nulls}${where}${valid}`
-}
-
 function indexEntries(catalogue: Catalogue): Entry[] {
-  return catalogue.indexes.map((index) => ({ table: index.table, name: index.name, definition: indexDefinition(index) }))
+  return catalogue.indexes.map(({ table, name, definition, valid }) => ({
+    table,
+    name,
+    definition: valid ? definition : `${definition} (INVALID)`,
+  }))
 }
 
 function triggerEntries(catalogue: Catalogue): Entry[] {

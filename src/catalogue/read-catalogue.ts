@@ -67,6 +67,8 @@ export interface Index {
   readonly keysWithOrder: readonly string[]
   /** The constraint this index implements, if any. */
   readonly constraint: string | null
+  /** Its `CREATE INDEX` statement, as `pg_get_indexdef` writes it: every part, INCLUDE columns and operator classes too. */
+  readonly definition: string
 }
 
 export interface Trigger {
@@ -194,7 +196,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
                           || CASE (ix.indoption[k.ord - 1] & 3) WHEN 1 THEN ' NULLS LAST' WHEN 2 THEN ' NULLS FIRST' ELSE '' END
                    FROM generate_series(1, ix.indnkeyatts) AS k(ord)
                    ORDER BY k.ord) AS "keysWithOrder",
-             con.conname AS "constraint"
+             con.conname AS "constraint", pg_get_indexdef(ix.indexrelid) AS definition
       FROM pg_index ix
       JOIN pg_class i ON i.oid = ix.indexrelid
       JOIN pg_class t ON t.oid = ix.indrelid

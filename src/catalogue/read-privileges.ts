@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { DEFAULT_APP_ROLE } from '../runner/migrate-options.js'
+import { DEFAULT_APP_ROLE, type RoleNames } from '../runner/migrate-options.js'
 import { namespaceOf, relationOfSchema } from './catalogue-sql.js'
 
 /** An entry of an ACL: a privilege (`SELECT`, `CREATE`, ...) granted to a role, or to every role. */
@@ -35,6 +35,8 @@ export interface ReachableRole {
 
 /** The function of migration 010 that names the application role. */
 export const APP_ROLE_FUNCTION = 'veza_app_role'
+/** The function of migration 010 that names the read-only role. */
+const READONLY_ROLE_FUNCTION = 'veza_readonly_role'
 
 /** The role the backend connects as (directly, or as a login role that is its member), which V1-14 checks. */
 export interface AppRole {
@@ -65,6 +67,8 @@ export interface Privileges {
   readonly tablePrivileges: readonly TablePrivilege[]
   /** The application role, and the roles it reaches; `null` when the caller named none and the schema has none. */
   readonly appRole: AppRole | null
+  /** The names `veza_app_role()` and `veza_readonly_role()` return, where migration 010 created them. */
+  readonly migrationRoles: RoleNames
 }
 
 /**
@@ -75,7 +79,7 @@ export interface Privileges {
 export async function readPrivileges(db: Kysely<any>, schema: string, appRole: string | undefined): Promise<Privileges> {
   const namespace = namespaceOf(schema)
   const ofSchema = (alias: string) => relationOfSchema(schema, alias)
-  const [schemaOwner, schemaPrivileges, tableOwners, tablePrivileges, appRoleFunction] = await Promise.all([
+  const [schemaOwner, schemaPrivileges, tableOwners, tablePrivileges, roleFunctions] = await Promise.all([
     sql<{ owner: string }>`SELECT pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n WHERE n.nspname = ${schema}`.execute(db),
     // aclexplode gives grantee 0 for PUBLIC, which no role has; a NULL ACL (the default) grants the owner alone, who owns.
     sql<Privilege>`
@@ -100,23 +104,36 @@ export async function readPrivileges(db: Kysely<any>, schema: string, appRole: s
       WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
       ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4
     `.execute(db),
-    sql<{ source: string }>`
-      SELECT p.prosrc AS source FROM pg_proc p
-      WHERE p.pronamespace = ${namespace} AND p.proname = ${APP_ROLE_FUNCTION} AND p.pronargs = 0
+    sql<{ name: string; source: string }>`
+      SELECT p.proname AS name, p.prosrc AS source FROM pg_proc p
+      WHERE p.pronamespace = ${namespace} AND p.proname IN (${APP_ROLE_FUNCTION}, ${READONLY_ROLE_FUNCTION}) AND p.pronargs = 0
     `.execute(db),
   ])
+  const roleOf = async (fn: string): Promise<string | undefined> => {
+    const source = roleFunctions.rows.find((row) => row.name === fn)?.source
+    if (source === undefined) {
+      return undefined
+    }
+    // 010 writes the body SELECT '<name>'::name and revokes EXECUTE from PUBLIC: reading the name from the body
+    // spares an auditor that does not own the function a "permission denied". Another body is called.
+    const literal = /^SELECT '((?:[^']|'')*)'::name$/.exec(source)?.[1]?.replaceAll("''", "'")
+    return literal ?? (await sql<{ name: string }>`SELECT ${sql.id(schema, fn)}() AS name`.execute(db)).rows[0]!.name
+  }
+  const [app, readonly] = [await roleOf(APP_ROLE_FUNCTION), await roleOf(READONLY_ROLE_FUNCTION)]
+  const migrationRoles = { ...(app !== undefined && { app }), ...(readonly !== undefined && { readonly }) }
   const grantees = new Set([
     ...schemaPrivileges.rows.map((row) => row.grantee),
     ...tablePrivileges.rows.map((row) => row.grantee),
     ...tableOwners.rows.map((row) => row.owner),
   ])
-  const named = await appRoleName(db, schema, appRole, appRoleFunction.rows[0]?.source, grantees)
+  const named = appRoleName(appRole, app, grantees)
   return {
     schemaOwner: schemaOwner.rows[0]?.owner ?? null,
     schemaPrivileges: schemaPrivileges.rows,
     tableOwners: tableOwners.rows,
     tablePrivileges: tablePrivileges.rows,
     appRole: named === undefined ? null : { ...named, roles: await reachableRoles(db, named.name) },
+    migrationRoles,
   }
 }
 
@@ -124,22 +141,16 @@ export async function readPrivileges(db: Kysely<any>, schema: string, appRole: s
  * The application role's name and who named it (see {@link AppRole}); `undefined` when there is none.
  * `grantees` holds every role the schema's ACLs name, and the owners of its tables.
  */
-async function appRoleName(
-  db: Kysely<any>,
-  schema: string,
+function appRoleName(
   named: string | undefined,
-  functionSource: string | undefined,
+  fromFunction: string | undefined,
   grantees: ReadonlySet<string | null>,
-): Promise<Omit<AppRole, 'roles'> | undefined> {
+): Omit<AppRole, 'roles'> | undefined {
   if (named !== undefined) {
     return { name: named, namedBy: 'caller' }
   }
-  if (functionSource !== undefined) {
-    // 010 writes the body SELECT '<name>'::name and revokes EXECUTE from PUBLIC: reading the name from the body
-    // spares an auditor that does not own the function a "permission denied". Another body is called.
-    const literal = /^SELECT '((?:[^']|'')*)'::name$/.exec(functionSource)?.[1]?.replaceAll("''", "'")
-    const name = literal ?? (await sql<{ name: string }>`SELECT ${sql.id(schema, APP_ROLE_FUNCTION)}() AS name`.execute(db)).rows[0]!.name
-    return { name, namedBy: 'function' }
+  if (fromFunction !== undefined) {
+    return { name: fromFunction, namedBy: 'function' }
   }
   return grantees.has(DEFAULT_APP_ROLE) ? { name: DEFAULT_APP_ROLE, namedBy: 'convention' } : undefined
 }

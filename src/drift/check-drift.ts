@@ -2,22 +2,17 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import { type CatalogueDifference, diffCatalogues } from '../catalogue/diff-catalogues.js'
-import { type Catalogue, readCatalogue } from '../catalogue/read-catalogue.js'
-import { APP_ROLE_FUNCTION } from '../catalogue/read-privileges.js'
+import { readCatalogue } from '../catalogue/read-catalogue.js'
 import { createDb } from '../db/create-db.js'
 import { adminPool, createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
 import { MigrationHistoryError } from '../runner/errors.js'
-import type { RoleNames } from '../runner/migrate-options.js'
 import { readMigrationHistory } from '../runner/migration-history.js'
 import { type MigrationStatus, getMigrationStatus, migrateTo } from '../runner/migrator.js'
 import { DriftCheckRaceError, ScratchDatabaseError } from './errors.js'
 
 /** The prefix of the scratch databases the check creates, and always drops. */
 export const SCRATCH_DATABASE_PREFIX = 'veza_drift_'
-
-/** The function of migration 010 that names the read-only role, as {@link APP_ROLE_FUNCTION} names the application role. */
-const READONLY_ROLE_FUNCTION = 'veza_readonly_role'
 
 export interface DriftReport {
   /** The last migration applied to the live database, which the expected schema is migrated to; `null` when none is. */
@@ -57,7 +52,7 @@ export async function checkDrift(live: Kysely<any>, url: string, options: DriftO
   }
   const expected = await withScratchDatabase(url, async (scratch) => {
     if (version !== null) {
-      await migrateTo(scratch, version, { ...folder, roles: roleNamesOf(catalogue) })
+      await migrateTo(scratch, version, { ...folder, roles: catalogue.migrationRoles })
     }
     return readCatalogue(scratch)
   })
@@ -86,21 +81,6 @@ function lastSoundMigration(statuses: readonly MigrationStatus[]): string | null
     throw new MigrationHistoryError([...problems.slice(0, -1), `${problems.at(-1)!}; migrate:status shows the history`])
   }
   return last
-}
-
-/**
- * The role names the live database's migration 010 used, for the scratch database's: roles belong to the
- * server, so its grants then name the same roles. 010 writes each function's body `SELECT '<name>'::name`;
- * reading it there needs no EXECUTE, which 010 revokes from PUBLIC.
- */
-function roleNamesOf(catalogue: Catalogue): RoleNames {
-  const nameIn = (fn: string): string | undefined => {
-    const definition = catalogue.functions.find((candidate) => candidate.name === fn)?.definition ?? ''
-    return /\$function\$SELECT '((?:[^']|'')*)'::name\$function\$/.exec(definition)?.[1]?.replaceAll("''", "'")
-  }
-  const app = nameIn(APP_ROLE_FUNCTION)
-  const readonly = nameIn(READONLY_ROLE_FUNCTION)
-  return { ...(app !== undefined && { app }), ...(readonly !== undefined && { readonly }) }
 }
 
 /**

@@ -60,7 +60,7 @@ const DRIFTS: readonly { readonly what: string; readonly sql: string; readonly e
       kind: 'index',
       name: 'tracks_title_idx',
       change: 'added',
-      live: /^CREATE INDEX tracks_title_idx ON tracks \(lower\(title\)\)$/,
+      live: /^CREATE INDEX tracks_title_idx ON public\.tracks USING btree \(lower\(title\)\)$/,
     },
   },
   {
@@ -270,7 +270,7 @@ describe('migrate:check', () => {
       '+ table notes (only in the live database): (id integer NOT NULL, body text)',
       '- column tracks.genre (only in the migrations): text',
       '- index tracks_user_id_created_at_idx (only in the migrations): ' +
-        'CREATE INDEX tracks_user_id_created_at_idx ON tracks (user_id, created_at DESC)',
+        'CREATE INDEX tracks_user_id_created_at_idx ON public.tracks USING btree (user_id, created_at DESC)',
       '~ function set_updated_at(): the definitions differ (+ live, - expected)',
       '    +       NEW.updated_at := CURRENT_TIMESTAMP;',
       "    -       NEW.updated_at := greatest(CURRENT_TIMESTAMP, OLD.updated_at + interval '1 millisecond');",

@@ -10,6 +10,7 @@ import { fixtures } from '../../src/fixtures/fixtures.js'
 import { MigrationError, MigrationHistoryError } from '../../src/runner/errors.js'
 import type { MigrationStep } from '../../src/runner/migrate-options.js'
 import { loadMigrationFiles } from '../../src/runner/migration-files.js'
+import { migrationFolder as packageMigrations } from '../../src/runner/migration-folder.js'
 import { getMigrationStatus, migrateDown, migrateToLatest, renderMigrationScript } from '../../src/runner/migrator.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
@@ -32,19 +33,8 @@ import {
 
 const execFileAsync = promisify(execFile)
 
-/** The migrations of the package, 001 to 010, as the migrated test databases record them. */
-const PACKAGE = [
-  '001_functions',
-  '002_identity_and_rbac',
-  '003_auth',
-  '004_tracks_and_streaming',
-  '005_playlists_and_social',
-  '006_rooms',
-  '007_audit_logs',
-  '008_comments',
-  '009_data_lifecycle',
-  '010_roles_and_privileges',
-]
+/** The migrations of the package, as the migrated test databases record them. */
+const PACKAGE = (await loadMigrationFiles(packageMigrations)).map((migration) => migration.name)
 
 const PLAYS_INDEX = 'track_plays_completed_created_at_idx'
 const PLAYS_INDEX_MIGRATION = { '011_track_plays_index': concurrentIndex(PLAYS_INDEX, 'ON track_plays (completed, created_at)') }
