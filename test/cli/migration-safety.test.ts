@@ -102,6 +102,17 @@ async function whileAnotherSession<T>(url: string, statements: readonly string[]
   }
 }
 
+/** Whether another session holds the ACCESS EXCLUSIVE lock on `users`. */
+async function usersLockedByAnother(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ held: boolean }>`
+    SELECT EXISTS (
+      SELECT FROM pg_locks
+      WHERE relation = 'users'::regclass AND mode = 'AccessExclusiveLock' AND granted AND pid <> pg_backend_pid()
+    ) AS held
+  `.execute(db)
+  return rows[0]!.held
+}
+
 /**
  * Polls how many sessions of the database wait for a lock until `count` do, `stop()` says so, or 30 s have passed;
  * returns the last count. A run waiting for the migration lock tries it again and again rather than block
@@ -295,11 +306,18 @@ describe('migration safety', () => {
         this.timeout(60_000)
 
         // 007_audit_logs references users, so it needs a lock on it.
-        const attempt = await whileAnotherSession(database.url, ['LOCK TABLE users IN ACCESS EXCLUSIVE MODE'], () =>
-          runCli(['latest', ...args], database.url, env),
+        const { result, lockStillHeld } = await whileAnotherSession(
+          database.url,
+          ['LOCK TABLE users IN ACCESS EXCLUSIVE MODE'],
+          async () => ({
+            result: await runCli(['latest', ...args], database.url, env),
+            lockStillHeld: await usersLockedByAnother(database.db),
+          }),
         )
 
-        await expectLockTimeout(attempt, '300ms')
+        // It ended while the other session still held the lock: it gave up at its timeout, it did not wait the lock out.
+        expect(lockStillHeld, 'the run should end within its lock timeout, while the lock is still held').to.equal(true)
+        await expectLockTimeout(result, '300ms')
       })
     }
 
