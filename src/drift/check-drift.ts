@@ -91,37 +91,39 @@ function lastSoundMigration(statuses: readonly MigrationStatus[]): string | null
 async function withScratchDatabase<T>(url: string, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
   const admin = adminPool(url)
   const name = `${SCRATCH_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`
+  let interrupted: NodeJS.Signals | undefined
+  let cancelling: NodeJS.Timeout | undefined
+  // Watching from before the database exists: a signal between its creation and the watch would end the process at once.
+  const stopWatching = onSignal((signal) => {
+    interrupted = signal
+    // Ending the connection instead (DROP DATABASE ... WITH (FORCE)) would be an error event that no one handles.
+    // Again and again until the work ends: the signal may come before its next statement has started.
+    const cancel = () => {
+      const query = 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()'
+      admin.query(query, [name]).catch(() => {})
+    }
+    cancel()
+    cancelling = setInterval(cancel, 100)
+  })
   try {
     await createDatabase(admin, name).catch(async (error: unknown) => {
       throw (error as { code?: unknown }).code === '42501' ? await cannotCreate(admin, error) : error
-    })
-    let interrupted: NodeJS.Signals | undefined
-    let cancelling: NodeJS.Timeout | undefined
-    const stopWatching = onSignal((signal) => {
-      interrupted = signal
-      // Ending the connection instead (DROP DATABASE ... WITH (FORCE)) would be an error event that no one handles.
-      // Again and again until the work ends: the signal may come before its next statement has started.
-      const cancel = () => {
-        const query = 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()'
-        admin.query(query, [name]).catch(() => {})
-      }
-      cancel()
-      cancelling = setInterval(cancel, 100)
     })
     const db = createDb({ url: withDatabase(url, name), max: 1 })
     try {
       return await work(db)
     } finally {
       clearInterval(cancelling)
-      stopWatching()
       await db.destroy()
       await dropDatabase(admin, name)
-      if (interrupted !== undefined) {
-        process.kill(process.pid, interrupted)
-      }
     }
   } finally {
+    clearInterval(cancelling)
+    stopWatching()
     await admin.end()
+    if (interrupted !== undefined) {
+      process.kill(process.pid, interrupted)
+    }
   }
 }
 

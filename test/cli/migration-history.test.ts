@@ -4,12 +4,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'chai'
-import { FileMigrationProvider, type Kysely, Migrator, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { loadMigrationFiles } from '../../src/runner/migration-files.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { migrateTo } from '../../src/runner/migrator.js'
 import { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
+import { kyselyMigrator } from '../support/kysely-migrator.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { type CliResult, STATE_LABELS, repoRoot, runCli } from '../support/run-cli.js'
@@ -356,7 +357,7 @@ describe('migration history', function () {
     /** A new database migrated by Kysely's own Migrator, to `target` or to the latest, with Kysely's table. */
     async function migratedByKysely(target?: string): Promise<TestDatabase> {
       const database = await newDatabase()
-      const migrator = new Migrator({ db: database.db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) })
+      const migrator = await kyselyMigrator(database.db, migrationFolder)
       const { error } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target)
       if (error !== undefined) {
         throw error instanceof Error ? error : new Error("Kysely's Migrator failed", { cause: error })

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { expect } from 'chai'
-import { FileMigrationProvider, type Kysely, Migrator, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { auditDatabase } from '../../src/audit/audit-database.js'
 import type { Database } from '../../src/database.js'
 import { fixtures } from '../../src/fixtures/fixtures.js'
@@ -12,6 +12,7 @@ import { listMigrationFiles } from '../../src/runner/migration-files.js'
 import { migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import type { TestDatabase } from '../../src/testing/test-database.js'
 import { messageOf } from '../../src/util/message-of.js'
+import { kyselyMigrator } from '../support/kysely-migrator.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import {
   type RoleNames,
@@ -236,7 +237,7 @@ describe('least privilege and the migrator', function () {
 
     // Default privileges cannot leave one table out: the audit is what catches this one (docs/schema-rules.md).
     it("should have the audit report the lock table that Kysely's own Migrator creates after 010, with the fix that closes it", async () => {
-      const migrator = new Migrator({ db: database.db, provider: new FileMigrationProvider({ fs, path, migrationFolder: migrations }) })
+      const migrator = await kyselyMigrator(database.db, migrations)
       const { error, results } = await migrator.migrateToLatest()
       expect(error, String(error)).to.equal(undefined)
       expect(results, 'migrations Kysely applied').to.deep.equal([])
@@ -286,7 +287,7 @@ describe('least privilege and the migrator', function () {
   describe("a migration history that Kysely's own Migrator began", () => {
     it('should give the roles nothing on its lock table, which exists before 010', async () => {
       const database = await scratch.database()
-      const migrator = new Migrator({ db: database.db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) })
+      const migrator = await kyselyMigrator(database.db, migrationFolder)
       const { error } = await migrator.migrateTo('009_data_lifecycle')
       expect(error, String(error)).to.equal(undefined)
 
