@@ -3,13 +3,12 @@
  * empty database, four ways, each on a fresh database per run:
  *
  * - `npm run migrate:latest`: npm, tsx and the TypeScript sources, as in development;
- * - `node dist/cli/main.js latest`: the compiled CLI, as `npx veza-db latest` runs it;
+ * - `node dist/cli/bin/main.js latest`: the compiled CLI, as `npx veza-db latest` runs it;
  * - in-process `migrateToLatest(db)`, on an open connection (loading and checksumming included);
  * - `psql -1 -f` of the same SQL, written by `migrate:latest --dry-run`.
  *
  * It runs on the test server and prints a Markdown section for docs/BENCHMARKS.md.
  */
-import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -19,6 +18,7 @@ import { withDatabase } from '../src/db/database-url.js'
 import { migrateToLatest, renderMigrationScript } from '../src/runner/migrator.js'
 import { stopTestServer, testServer } from '../src/testing/test-server.js'
 import { runCommand } from './support/command.js'
+import { findPsql } from './support/psql.js'
 import { markdownTable } from '../src/util/markdown-table.js'
 import { benchArgs, ms, spread, summarize, timeRuns } from './support/stats.js'
 
@@ -31,14 +31,6 @@ const RUNS = quick ? 5 : 10
 /** Runs a command to the end; it must succeed. Returns its wall time in milliseconds. */
 async function timedCommand(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return (await timeRuns(1, () => runCommand(command, args, { env })))[0]!
-}
-
-function findPsql(): string | undefined {
-  const candidates = [
-    ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'psql')),
-    ...['17', '16', '15'].map((version) => `/usr/lib/postgresql/${version}/bin/psql`),
-  ]
-  return candidates.find((candidate) => existsSync(candidate))
 }
 
 const server = await testServer()
@@ -70,7 +62,7 @@ try {
     console.error(warmUp ? 'Warm-up run...' : `Run ${run} of ${RUNS}...`)
     const record = (key: keyof typeof samples, time: number) => !warmUp && samples[key].push(time)
     record('npm', await timedCommand('npm', ['run', '-s', 'migrate:latest'], { DATABASE_URL: await freshDatabase() }))
-    record('node', await timedCommand(process.execPath, ['dist/cli/main.js', 'latest'], { DATABASE_URL: await freshDatabase() }))
+    record('node', await timedCommand(process.execPath, ['dist/cli/bin/main.js', 'latest'], { DATABASE_URL: await freshDatabase() }))
     const db = createDb({ url: await freshDatabase(), max: 1 })
     await db.selectNoFrom((eb) => eb.lit(1).as('connected')).execute()
     const start = performance.now()
@@ -97,7 +89,7 @@ try {
   }
   const rows = [
     row('`npm run migrate:latest` (npm, tsx, sources)', 'npm'),
-    row('`node dist/cli/main.js latest` (compiled CLI, as `npx veza-db latest`)', 'node'),
+    row('`node dist/cli/bin/main.js latest` (compiled CLI, as `npx veza-db latest`)', 'node'),
     row('`migrateToLatest(db)` in-process, connection open', 'inProcess'),
     ...(psqlTime === undefined ? [] : [row('`psql -1 -f` of the `--dry-run` SQL', 'psql')]),
   ]

@@ -12,6 +12,7 @@ import { messageOf } from '../src/util/message-of.js'
 
 const BENCHMARKS = [
   'migrate',
+  'cli',
   'keys',
   'cascade',
   'job-queue',

@@ -32,9 +32,11 @@ import { closedValueSets } from '../src/catalogue/closed-value-sets.js'
 import { foreignKeyGraph, namingColumn } from '../src/catalogue/foreign-key-graph.js'
 import { type Catalogue, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { specReferencesWithoutForeignKey } from '../src/catalogue/schema-v1.js'
-import { runGenerator } from './generated-file.js'
+import { isInvokedScript, runGenerator } from './generated-file.js'
 
-const OUT_FILE = fileURLToPath(new URL('../src/database.ts', import.meta.url))
+/** src/database.ts, the file `npm run codegen` writes. */
+export const DATABASE_TYPES_FILE = fileURLToPath(new URL('../src/database.ts', import.meta.url))
+
 const JSON_OBJECT_CHECK = /^CHECK \(\(jsonb_typeof\((\w+)\) = 'object'::text\)\)$/
 const WRITE_ONCE_TIMESTAMP = 'WriteOnceTimestamp'
 
@@ -174,7 +176,8 @@ ${rows.join('\n')}
 `
 }
 
-async function render(db: Kysely<any>): Promise<string> {
+/** src/database.ts for the database of `db`, which must be migrated to the latest version. */
+export async function renderDatabaseTypes(db: Kysely<any>): Promise<string> {
   const catalogue = await readCatalogue(db)
   const generated = await generate({
     // kysely-codegen is CommonJS and is typed against kysely's CommonJS declarations;
@@ -194,4 +197,8 @@ async function render(db: Kysely<any>): Promise<string> {
   return `${HEADER}\n${renameInterfaces(withRowImports, catalogue.tables).trim()}\n${idsAndRows(catalogue.tables)}${constraintNames(catalogue)}`
 }
 
-process.exit(await runGenerator({ file: OUT_FILE, script: 'codegen', what: 'types', render }, process.argv.slice(2)))
+if (await isInvokedScript(import.meta.url)) {
+  process.exit(
+    await runGenerator({ file: DATABASE_TYPES_FILE, script: 'codegen', what: 'types', render: renderDatabaseTypes }, process.argv.slice(2)),
+  )
+}

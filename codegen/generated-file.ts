@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Kysely } from 'kysely'
 import { DiffChecker } from 'kysely-codegen'
@@ -17,6 +18,14 @@ export interface GeneratedFile {
   /** What the file holds, for the stale message: `types`, `text`. */
   readonly what: string
   render(db: Kysely<any>): Promise<string>
+}
+
+/** Whether the module of `moduleUrl` (its `import.meta.url`) is the script node was started with, not a module a test imports. */
+export async function isInvokedScript(moduleUrl: string): Promise<boolean> {
+  const invokedPath = process.argv[1]
+  return (
+    invokedPath !== undefined && moduleUrl === pathToFileURL(await fs.realpath(invokedPath).catch(() => path.resolve(invokedPath))).href
+  )
 }
 
 /**

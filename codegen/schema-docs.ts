@@ -10,19 +10,17 @@
  *
  * Like `npm run codegen`, it migrates a throwaway database on the test server
  * (TEST_DATABASE_URL, a container, or an embedded PostgreSQL). The output has
- * no timestamp or server version and is sorted, so PostgreSQL 15 and 17 give
- * the same bytes.
+ * no timestamp or server version and is sorted, so PostgreSQL 15, 17 and 18
+ * give the same bytes (test/docs checks it on the suite's server).
  */
-import fs from 'node:fs/promises'
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type { Kysely } from 'kysely'
 import { type CatalogueTable, catalogueTables } from '../src/catalogue/catalogue-tables.js'
 import { foreignKeyGraph } from '../src/catalogue/foreign-key-graph.js'
 import { type Catalogue, type Constraint, ON_DELETE_RULES, readCatalogue } from '../src/catalogue/read-catalogue.js'
 import { type TableKind, domains, specTableOf, specTables } from '../src/catalogue/schema-v1.js'
 import { markdownTable } from '../src/util/markdown-table.js'
-import { runGenerator } from './generated-file.js'
+import { isInvokedScript, runGenerator } from './generated-file.js'
 
 /** docs/SCHEMA.md, the file `npm run docs` writes. */
 export const SCHEMA_DOCS_FILE = fileURLToPath(new URL('../docs/SCHEMA.md', import.meta.url))
@@ -309,11 +307,7 @@ export async function renderSchemaDocs(db: Kysely<any>): Promise<string> {
   return renderSchemaMarkdown(await readCatalogue(db))
 }
 
-const invokedPath = process.argv[1]
-if (
-  invokedPath !== undefined &&
-  import.meta.url === pathToFileURL(await fs.realpath(invokedPath).catch(() => path.resolve(invokedPath))).href
-) {
+if (await isInvokedScript(import.meta.url)) {
   process.exit(
     await runGenerator({ file: SCHEMA_DOCS_FILE, script: 'docs', what: 'text', render: renderSchemaDocs }, process.argv.slice(2)),
   )

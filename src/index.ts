@@ -6,7 +6,7 @@ export { type ReportFormat, formatReport } from './audit/format-report.js'
 export type { PrimaryKeyRow } from './audit/primary-key-table.js'
 export type { Finding, RuleId } from './audit/rules/index.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
-export { type ConstraintViolation, isConstraintViolation } from './db/constraint-violation.js'
+export { type ConstraintViolation, isConstraintViolation, isForeignKeyViolation } from './db/constraint-violation.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
 export { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, EmbeddedPostgresNotInstalledError } from './db/errors.js'
 export {

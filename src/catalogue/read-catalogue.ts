@@ -8,6 +8,10 @@ export interface Column {
   readonly name: string
   /** As `format_type` prints it: `uuid`, `timestamp with time zone`, ... */
   readonly type: string
+  /**
+   * `NOT NULL`: every write must give a value. A `NOT NULL ... NOT VALID`
+   * (PostgreSQL 18+) counts too, though rows older than it may hold NULL.
+   */
   readonly notNull: boolean
   readonly default: string | null
   readonly identity: boolean
@@ -20,7 +24,8 @@ export interface Constraint {
   readonly name: string
   /**
    * p primary key, f foreign key, u unique, c check, x exclusion, t constraint
-   * trigger (in V1, a uniqueness checked at commit).
+   * trigger (in V1, a uniqueness checked at commit). Not NOT NULL, which
+   * PostgreSQL 18 records as a constraint too: it is {@link Column.notNull}.
    */
   readonly type: 'p' | 'f' | 'u' | 'c' | 'x' | 't'
   /** The key columns; for a constraint trigger, its arguments, which name them by V1's convention. */
@@ -180,7 +185,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       LEFT JOIN pg_class ref ON ref.oid = con.confrelid
       LEFT JOIN pg_namespace ref_ns ON ref_ns.oid = ref.relnamespace
       LEFT JOIN pg_trigger tg ON tg.tgconstraint = con.oid AND con.contype = 't'
-      WHERE ${inSchema('c')}
+      WHERE ${inSchema('c')} AND con.contype <> 'n'
       ORDER BY c.relname, con.conname
     `.execute(db),
       sql<Index>`

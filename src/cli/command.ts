@@ -35,6 +35,9 @@ export interface Command {
   /** Names of the positional arguments it requires. */
   readonly positionals: readonly string[]
   readonly options: Readonly<Record<string, CommandOption>>
-  /** Resolves to the exit code, when it is not 0. */
+  /**
+   * Resolves to the exit code, when it is not 0. It imports the command's code, `run-<name>.ts`, as it
+   * runs: the registry loads with every command, the code of one only with that command.
+   */
   run(input: CommandInput): Promise<ExitCode | undefined>
 }

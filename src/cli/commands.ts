@@ -4,7 +4,16 @@ import { checkCommand } from './commands/check.js'
 import { makeCommand } from './commands/make.js'
 import { migrateCommands } from './commands/migrate.js'
 import { seedCommand } from './commands/seed.js'
+import { serverCommands } from './commands/server.js'
 import { statusCommand } from './commands/status.js'
 
 /** Every command, in the order of the main help. */
-export const commands: readonly Command[] = [...migrateCommands, statusCommand, checkCommand, makeCommand, seedCommand, auditCommand]
+export const commands: readonly Command[] = [
+  ...migrateCommands,
+  statusCommand,
+  checkCommand,
+  makeCommand,
+  seedCommand,
+  auditCommand,
+  ...serverCommands,
+]

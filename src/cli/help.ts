@@ -1,4 +1,4 @@
-import { EMBEDDED_DIRECTORY } from '../db/database-target.js'
+import { EMBEDDED_DIRECTORY } from '../db/embedded-directory.js'
 import type { Command } from './command.js'
 import { commands } from './commands.js'
 

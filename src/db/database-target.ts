@@ -3,13 +3,9 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { checkConnection } from './check-connection.js'
 import { createDb } from './create-db.js'
-import { adminPool, ensureDatabase } from './database-admin.js'
-import { redactDatabaseUrl, withDatabase } from './database-url.js'
-import { startEmbeddedPostgres } from './embedded-postgres.js'
-
-/** The embedded server's directory, relative to the working directory. */
-export const EMBEDDED_DIRECTORY = '.data'
-const EMBEDDED_DATABASE = 'veza'
+import { redactDatabaseUrl } from './database-url.js'
+import { EMBEDDED_DATABASE, EMBEDDED_DIRECTORY } from './embedded-directory.js'
+import { type LocalServerLease, useLocalServer } from './local-server.js'
 
 /** The database a command works on, open, and what to tell the user about it. */
 export interface DatabaseTarget {
@@ -31,8 +27,9 @@ export const MIGRATE_URL_VARIABLES = ['MIGRATE_DATABASE_URL', 'DATABASE_URL'] as
 /**
  * Opens `url` (a command's `--url`), else the URL of the first of `variables` set in `env` (by default
  * `DATABASE_URL`; the migrate commands give {@link MIGRATE_URL_VARIABLES}), or, when none is set or
- * they are empty, the embedded PostgreSQL in `.data/` of the working directory: created on first use,
- * started now and stopped by `close()`.
+ * they are empty, the embedded PostgreSQL in `.data/` of the working directory, created on first use:
+ * the server `npm run db:start` keeps running, else one started now (or by another command running
+ * now) and stopped by the `close()` of the last command using it (`useLocalServer`).
  */
 export async function openDatabaseTarget(
   env: NodeJS.ProcessEnv,
@@ -49,26 +46,34 @@ export async function openDatabaseTarget(
     }
   }
   const unset = `${variables.join(' and ')} ${variables.length === 1 ? 'is' : 'are'} not set`
-  const server = await startEmbeddedPostgres({ directory: path.resolve(EMBEDDED_DIRECTORY) })
+  const lease = await useLocalServer(path.resolve(EMBEDDED_DIRECTORY))
   try {
-    const admin = adminPool(server.url)
-    await ensureDatabase(admin, EMBEDDED_DATABASE).finally(() => admin.end())
-    const target = await open(withDatabase(server.url, EMBEDDED_DATABASE), (version) => {
-      const state = server.created ? 'created now' : server.shared ? 'already running' : 'started'
+    const target = await open(lease.url, (version) => {
       const where = `${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}"`
-      return `Database: embedded PostgreSQL ${version} in ${where} (${state}; ${unset})`
+      return `Database: embedded PostgreSQL ${version} in ${where} (${serverState(lease)}, port ${lease.port}; ${unset})`
     })
     return {
       ...target,
       close: async () => {
-        await target.close()
-        await server.stop()
+        try {
+          await target.close()
+        } finally {
+          await lease.release()
+        }
       },
     }
   } catch (error) {
-    await server.stop()
+    await lease.release()
     throw error
   }
+}
+
+/** Who started the embedded server, and when. */
+function serverState({ startedByDbStart, state }: LocalServerLease): string {
+  if (startedByDbStart) {
+    return 'started by npm run db:start'
+  }
+  return state === 'created' ? 'created now' : state === 'started' ? 'started' : 'already running, for another command'
 }
 
 async function open(url: string, describe: (version: string) => string): Promise<DatabaseTarget> {

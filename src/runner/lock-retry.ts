@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, sql } from 'kysely'
 import { MigrationError } from './errors.js'
-import type { LockHolder, MigrateOptions } from './migrate-options.js'
+import { DEFAULT_LOCK_RETRIES, type LockHolder, type MigrateOptions } from './migrate-options.js'
 
-/** How many times a run that timed out waiting for a lock is tried again, unless told otherwise. */
-export const DEFAULT_LOCK_RETRIES = 3
 const FIRST_DELAY_MS = 1000
 const MAX_DELAY_MS = 30_000
 

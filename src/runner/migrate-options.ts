@@ -2,6 +2,8 @@
 export const DEFAULT_LOCK_TIMEOUT = '500ms'
 /** How long one migration statement may run before it fails, unless told otherwise. */
 export const DEFAULT_STATEMENT_TIMEOUT = '60s'
+/** How many times a run that timed out waiting for a lock is tried again, unless told otherwise. */
+export const DEFAULT_LOCK_RETRIES = 3
 
 export type MigrationDirection = 'up' | 'down'
 

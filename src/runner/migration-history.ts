@@ -134,12 +134,18 @@ interface MigrationAttempt {
   readonly startedAt: Date
 }
 
+/** The history: in two statements, or three when the table of attempts exists. */
 export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHistory> {
-  const { rows: columns } = await sql<{ name: string }>`
-    SELECT attname AS name FROM pg_attribute
-    WHERE attrelid = to_regclass(${sql.lit(MIGRATION_TABLE)}) AND attnum > 0 AND NOT attisdropped
+  const { rows: tables } = await sql<{ hasHistory: boolean; hasChecksum: boolean; hasAttempts: boolean }>`
+    SELECT to_regclass(${sql.lit(MIGRATION_TABLE)}) IS NOT NULL AS "hasHistory",
+           EXISTS (
+             SELECT FROM pg_attribute
+             WHERE attrelid = to_regclass(${sql.lit(MIGRATION_TABLE)}) AND attname = 'checksum' AND NOT attisdropped
+           ) AS "hasChecksum",
+           to_regclass(${sql.lit(ATTEMPT_TABLE)}) IS NOT NULL AS "hasAttempts"
   `.execute(db)
-  if (columns.length === 0) {
+  const { hasHistory, hasChecksum, hasAttempts } = tables[0]!
+  if (!hasHistory) {
     return { table: 'missing', applied: [], attempts: [] }
   }
   // to_jsonb reads the checksum of a table that has no such column as null.
@@ -158,10 +164,7 @@ export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHi
       }
       throw error
     })
-  const { rows: attemptTable } = await sql<{
-    exists: boolean
-  }>`SELECT to_regclass(${sql.lit(ATTEMPT_TABLE)}) IS NOT NULL AS exists`.execute(db)
-  const attempts = attemptTable[0]?.exists
+  const attempts = hasAttempts
     ? (
         await sql<MigrationAttempt>`
           SELECT name, direction, started_at AS "startedAt" FROM ${sql.table(ATTEMPT_TABLE)} ORDER BY name COLLATE "C"
@@ -169,7 +172,7 @@ export async function readMigrationHistory(db: Kysely<any>): Promise<MigrationHi
       ).rows
     : []
   return {
-    table: columns.some((column) => column.name === 'checksum') ? 'ready' : 'kysely',
+    table: hasChecksum ? 'ready' : 'kysely',
     applied: rows.map(({ name, timestamp, checksum }) => ({ name, executedAt: new Date(timestamp), checksum: checksum ?? undefined })),
     attempts,
   }

@@ -21,8 +21,8 @@ import {
 } from './migration-history.js'
 import { type MigrationFile, directionOf, loadMigrationFiles, queriesOf } from './migration-files.js'
 import { withLockRetries } from './lock-retry.js'
-import { type Plan, preparePlan } from './plan.js'
-import { recordQueries, toSqlScript } from './render-sql.js'
+import { type Plan, decidePlan, preparePlan } from './plan.js'
+import { recordQueries, replay, toSqlScript } from './render-sql.js'
 import { refuseThroughTransactionPooler } from './transaction-pooler.js'
 import { messageOf } from '../util/message-of.js'
 
@@ -105,13 +105,16 @@ export async function migrate(db: Kysely<any>, target: MigrationTarget, options:
 }
 
 /** {@link migrate} with the migration files already loaded, as the test kit's template loads them to name itself. */
-export function runMigrations(
+export async function runMigrations(
   db: Kysely<any>,
   files: readonly MigrationFile[],
   target: MigrationTarget,
   options: MigrateOptions = {},
 ): Promise<MigrationStep[]> {
   if (files.every((file) => file.transaction)) {
+    if (await nothingToDo(db, files, target, options)) {
+      return []
+    }
     return db.transaction().execute(async (trx) => {
       const plan = await preparePlan(trx, files, target, options)
       if (plan.steps.length === 0 && plan.checksums.length === 0) {
@@ -128,6 +131,22 @@ export function runMigrations(
     })
   }
   return db.connection().execute((connection) => runInSegments(connection, files, target, options))
+}
+
+/**
+ * Whether the history, read without the lock, leaves the run nothing to do: the usual deploy, which then
+ * takes no lock and opens no transaction. What it reads is what a run that waited for the lock would
+ * have found had it come before the run holding it; anything else is decided under the lock, on the
+ * history read again. A history the run would refuse is refused here already.
+ */
+async function nothingToDo(
+  db: Kysely<any>,
+  files: readonly MigrationFile[],
+  target: MigrationTarget,
+  options: MigrateOptions,
+): Promise<boolean> {
+  const { steps, checksums } = decidePlan(files, (await readMigrationHistory(db)).applied, target, options)
+  return steps.length === 0 && checksums.length === 0
 }
 
 /**
@@ -345,7 +364,8 @@ async function writePrologue(trx: Kysely<any>, plan: Plan): Promise<void> {
 async function runStep(db: Kysely<any>, migration: MigrationFile, plan: Plan, done: readonly MigrationStep[]): Promise<void> {
   try {
     if (migration.transaction) {
-      await directionOf(migration, plan.direction).run(db)
+      const { run, sql } = directionOf(migration, plan.direction)
+      await ('error' in sql ? run(db) : replay(db, sql.queries, run))
       await recordStep(db, migration, plan.direction)
     } else {
       // Outside a transaction, what a failed or killed run did stays: the attempt says so to the next run and to status.

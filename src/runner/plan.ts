@@ -39,17 +39,31 @@ export async function preparePlan(
 ): Promise<Plan> {
   await lockMigrations(trx, options.onWait)
   const { table, applied, attempts } = await readMigrationHistory(trx)
-  const checksums = checkHistory(files, applied, options.acceptChanged ?? [])
-  const { direction, steps } = planSteps(files, applied.length, target)
-  if (direction === 'up' && steps.length > 0) {
+  const plan = decidePlan(files, applied, target, options)
+  if (plan.direction === 'up' && plan.steps.length > 0) {
     await checkCanCreate(trx)
     await checkNoForeignRelations(trx, files.slice(0, applied.length))
   }
+  return { ...plan, table, attempts }
+}
+
+/**
+ * What a run with this history would do, decided with no database: it refuses an untrustworthy history and,
+ * with `allowDown: false`, reverting. The steps are empty, and so are the checksums, when there is nothing to do.
+ */
+export function decidePlan(
+  files: readonly MigrationFile[],
+  applied: readonly AppliedMigration[],
+  target: MigrationTarget,
+  options: MigrateOptions,
+): Omit<Plan, 'table' | 'attempts'> {
+  const checksums = checkHistory(files, applied, options.acceptChanged ?? [])
+  const { direction, steps } = planSteps(files, applied.length, target)
   if (direction === 'down' && steps.length > 0 && options.allowDown === false) {
     throw new DestructiveMigrationError(steps.map((step) => step.name))
   }
   const timeouts = { lock: options.lockTimeout ?? DEFAULT_LOCK_TIMEOUT, statement: options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT }
-  return { direction, steps, checksums, timeouts, roles: checkRoleNames(options.roles ?? {}), table, attempts }
+  return { direction, steps, checksums, timeouts, roles: checkRoleNames(options.roles ?? {}) }
 }
 
 /**

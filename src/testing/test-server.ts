@@ -4,9 +4,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseDatabaseUrl, redactDatabaseUrl } from '../db/database-url.js'
 import { startEmbeddedPostgres } from '../db/embedded-postgres.js'
+import { EMBEDDED_DIRECTORY } from '../db/embedded-directory.js'
+import { findLocalServer } from '../db/local-server.js'
 import { recordMade, recordRemoved } from './janitor-state.js'
 
-export type TestServerKind = 'url' | 'container' | 'embedded'
+/**
+ * `url`: TEST_DATABASE_URL; `db-start`: the embedded server of `npm run db:start`; `container`: testcontainers;
+ * `embedded`: an embedded server of this process.
+ */
+export type TestServerKind = 'url' | 'db-start' | 'container' | 'embedded'
 
 /** A PostgreSQL server for tests, and a role on it that may create databases. */
 export interface TestServer {
@@ -29,10 +35,12 @@ const MEMORY_DIRECTORY_MIN_BYTES = 1024 ** 3
 
 /**
  * The server this process's tests run on, found or started on first use and
- * then reused, in this order: `TEST_DATABASE_URL` when set; a PostgreSQL 17
- * container when a container runtime answers; an embedded PostgreSQL 17 in a
- * temporary directory. A container or embedded server is stopped by
- * {@link stopTestServer}, or else after the process ends.
+ * then reused, in this order: `TEST_DATABASE_URL` when set; the embedded
+ * server of `.data/` in the working directory when `npm run db:start` started
+ * it (and left running); a PostgreSQL 17 container when a container runtime
+ * answers; an embedded PostgreSQL 17 in a temporary directory. A container or
+ * embedded server of its own is stopped by {@link stopTestServer}, or else
+ * after the process ends.
  *
  * @example
  * const { description } = await testServer()
@@ -59,6 +67,12 @@ async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<Ru
     parseDatabaseUrl(url)
     return { kind: 'url', url, description: `TEST_DATABASE_URL ${redactDatabaseUrl(url)}`, stop: async () => {} }
   }
+  const directory = path.resolve(EMBEDDED_DIRECTORY)
+  const local = await findLocalServer(directory)
+  if (local?.startedByDbStart) {
+    const description = `the embedded PostgreSQL of npm run db:start in ${directory}, port ${local.port}`
+    return { kind: 'db-start', url: local.url, description, stop: async () => {} }
+  }
   if (await containerRuntimeAnswers(env)) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
     const container = await new PostgreSqlContainer('postgres:17-alpine').start()
@@ -71,22 +85,22 @@ async function startTestServer(env: NodeJS.ProcessEnv = process.env): Promise<Ru
       },
     }
   }
-  const directory = await fs.mkdtemp(path.join(await clusterParent(), 'veza-db-test-'))
+  const temporary = await fs.mkdtemp(path.join(await clusterParent(), 'veza-db-test-'))
   try {
-    const server = await startEmbeddedPostgres({ directory, ephemeral: true, allowExit: true })
-    const recorded = recordMade({ kind: 'embedded-server', directory, dataDir: server.dataDir })
+    const server = await startEmbeddedPostgres({ directory: temporary, ephemeral: true, allowExit: true })
+    const recorded = recordMade({ kind: 'embedded-server', directory: temporary, dataDir: server.dataDir })
     return {
       kind: 'embedded',
       url: server.url,
-      description: `embedded PostgreSQL in ${directory}`,
+      description: `embedded PostgreSQL in ${temporary}`,
       stop: async () => {
         await server.stop()
-        await fs.rm(directory, { recursive: true, force: true })
+        await fs.rm(temporary, { recursive: true, force: true })
         recordRemoved(recorded)
       },
     }
   } catch (error) {
-    await fs.rm(directory, { recursive: true, force: true })
+    await fs.rm(temporary, { recursive: true, force: true })
     throw error
   }
 }

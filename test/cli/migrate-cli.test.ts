@@ -39,6 +39,10 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   make: 'migrate:make',
   seed: 'db:seed',
   audit: 'audit',
+  start: 'db:start',
+  url: 'db:url',
+  psql: 'db:psql',
+  stop: 'db:stop',
 }
 const COMMANDS = Object.keys(SCRIPTS)
 

@@ -90,6 +90,43 @@ describe('migrator', () => {
       expect(await catalogue(database.db)).to.include.members(['r first', 'function first_fn'])
     })
 
+    // The runner sends a migration's rendered SQL, which its checksum covers, in one round trip, unless the
+    // rendering may not be what the migration does on a database: these would go wrong if it replayed them.
+    it('should run a migration that reads a query and acts on its rows as written, not as it rendered', async () => {
+      const options = await migrationsFolder({
+        '001_first': createsTable('first'),
+        '002_reads': `import { type Kysely, sql } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  const { rows } = await sql\`SELECT relname FROM pg_class WHERE relname = 'first'\`.execute(db)
+  await sql.raw(\`CREATE TABLE \${rows.length === 0 ? 'rendered_without_rows' : 'saw_first'} (id integer)\`).execute(db)
+}
+`,
+        '003_returning': `import { type Kysely, sql } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  const inserted = await db.insertInto('first').values({ id: 7 }).returning('id').execute()
+  await sql.raw(\`CREATE TABLE returned_\${inserted.length} (id integer)\`).execute(db)
+}
+`,
+        '004_parameters': `import { type Kysely, sql } from 'kysely'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql\`INSERT INTO first (id) VALUES (\${8})\`.execute(db)
+  await sql\`INSERT INTO first (id) VALUES (9)\`.execute(db)
+}
+`,
+      })
+
+      await migrateToLatest(database.db, options)
+
+      const tables = await catalogue(database.db)
+      expect(tables).to.include.members(['r saw_first', 'r returned_1'])
+      expect(tables).not.to.include('r rendered_without_rows')
+      const ids = await sql<{ id: number }>`SELECT id FROM first ORDER BY id`.execute(database.db)
+      expect(ids.rows.map((row) => row.id)).to.deep.equal([7, 8, 9])
+    })
+
     it('should apply nothing of a batch when one migration fails, and name it', async () => {
       const options = await migrationsFolder({
         '001_first': createsTable('first'),

@@ -3,16 +3,8 @@ import { expect } from 'chai'
 import { SCHEMA_DOCS_FILE, renderSchemaDocs } from '../../codegen/schema-docs.js'
 import { type Catalogue, readCatalogue } from '../../src/catalogue/read-catalogue.js'
 import { domains } from '../../src/catalogue/schema-v1.js'
+import { firstDifference } from '../support/first-difference.js'
 import { useTestDatabase } from '../support/use-test-database.js'
-
-/** Where two texts first differ, as a line number and both lines, for a short failure message. */
-function firstDifference(committed: string, generated: string): string {
-  const left = committed.split('\n')
-  const right = generated.split('\n')
-  const line = left.findIndex((text, index) => text !== right[index])
-  const at = line === -1 ? left.length : line
-  return `line ${at + 1}: committed ${JSON.stringify(left[at] ?? '<end of file>')}, generated ${JSON.stringify(right[at] ?? '<end of file>')}`
-}
 
 /** The text of each `## ` section of the file, keyed by its heading. */
 function sections(markdown: string): Map<string, string> {

@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import { cascadeClosure, foreignKeyGraph } from '../../src/catalogue/foreign-key-graph.js'
 import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
 import { specReferencesWithoutForeignKey } from '../../src/catalogue/schema-v1.js'
-import { type Row, type Values, createRow, deleteRow, expectPgError, findRow } from '../support/rows.js'
+import { type Row, type Values, createRow, deleteRow, expectForeignKeyViolation, findRow } from '../support/rows.js'
 import { type OnDelete, type SpecForeignKey, specForeignKeys } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
@@ -205,7 +205,7 @@ describe('ON DELETE behaviour', () => {
   for (const fk of foreignKeysWith('RESTRICT')) {
     it(`should refuse to delete a ${fk.references} row that ${fk.table}.${fk.column} still names`, async () => {
       const { parent, child } = await linkedPair(fk)
-      await expectPgError(deleteRow(database.db, fk.references, parent.id), '23503', `${fk.table}_${fk.column}_fkey`)
+      await expectForeignKeyViolation(deleteRow(database.db, fk.references, parent.id), `${fk.table}_${fk.column}_fkey`)
       expect(await findRow(database.db, fk.references, parent.id)).to.not.equal(undefined)
       expect(await findRow(database.db, fk.table, child.id)).to.not.equal(undefined)
     })
@@ -235,7 +235,7 @@ describe('ON DELETE behaviour', () => {
   it('should delete a role only once it is granted to nobody', async () => {
     const role = await row('roles')
     const grant = await row('user_roles', { role_id: role.id })
-    await expectPgError(deleteRow(database.db, 'roles', role.id), '23503', 'user_roles_role_id_fkey')
+    await expectForeignKeyViolation(deleteRow(database.db, 'roles', role.id), 'user_roles_role_id_fkey')
     await deleteRow(database.db, 'user_roles', grant.id)
     await deleteRow(database.db, 'roles', role.id)
     expect(await findRow(database.db, 'roles', role.id)).to.equal(undefined)

@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely'
 
 /**
  * Everything in `public` that a migration can create, as sorted text with no
- * OIDs in it: two databases built the same way give equal snapshots.
+ * OIDs in it: two databases built the same way give equal snapshots. A column's
+ * NOT NULL is in its line, with the name PostgreSQL 18 gives it as a constraint.
  */
 export async function snapshotCatalogue(db: Kysely<any>): Promise<Record<string, string[]>> {
   const queries = {
@@ -12,16 +13,18 @@ export async function snapshotCatalogue(db: Kysely<any>): Promise<Record<string,
     columns: sql<{ line: string }>`
       SELECT c.relname || '.' || a.attnum || ' ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
              || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+             || coalesce(' (' || n.conname || CASE WHEN n.convalidated THEN '' ELSE ' NOT VALID' END || ')', '')
              || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')
              || ' identity=' || a.attidentity::text || ' generated=' || a.attgenerated::text || ' collation=' || a.attcollation::regcollation AS line
       FROM pg_attribute a
       JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      LEFT JOIN pg_constraint n ON n.conrelid = a.attrelid AND n.contype = 'n' AND n.conkey[1] = a.attnum
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped`,
     constraints: sql<{ line: string }>`
       SELECT c.relname || ' ' || con.conname || ' ' || pg_get_constraintdef(con.oid) AS line
       FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
-      WHERE c.relnamespace = 'public'::regnamespace`,
+      WHERE c.relnamespace = 'public'::regnamespace AND con.contype <> 'n'`,
     indexes: sql<{ line: string }>`
       SELECT pg_get_indexdef(i.oid) AS line FROM pg_class i WHERE i.relkind = 'i' AND i.relnamespace = 'public'::regnamespace`,
     triggers: sql<{ line: string }>`

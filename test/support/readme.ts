@@ -22,10 +22,10 @@ export async function readmeExample(heading: string): Promise<string> {
 
 const RUN_TIMEOUT_MS = 60_000
 
-/** Runs `command`; after a minute, kills it and whatever it started, and says so in `output`. */
-export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+/** Runs `command` in `cwd`; after a minute, kills it and whatever it started, and says so in `output`. */
+export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, cwd = repoRoot): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     let stdout = ''
     let output = ''
     const timer = setTimeout(() => {

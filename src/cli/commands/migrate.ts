@@ -1,14 +1,14 @@
-import { INVALID_INDEX_ADVICE, readInvalidIndexes } from '../../catalogue/invalid-indexes.js'
-import { DEFAULT_LOCK_RETRIES } from '../../runner/lock-retry.js'
-import { DEFAULT_LOCK_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, type MigrateOptions, type MigrationTarget } from '../../runner/migrate-options.js'
+import {
+  DEFAULT_LOCK_RETRIES,
+  DEFAULT_LOCK_TIMEOUT,
+  DEFAULT_STATEMENT_TIMEOUT,
+  type MigrateOptions,
+  type MigrationTarget,
+} from '../../runner/migrate-options.js'
 import { migrationFolderOf } from '../../runner/migration-folder.js'
-import { migrate, renderMigrationScript } from '../../runner/migrator.js'
-import { formatDuration } from '../../util/format-duration.js'
-import { plural } from '../../util/plural.js'
 import type { Command, CommandInput, CommandOption } from '../command.js'
 import { PRODUCTION_GUARD, mayRevert } from '../production-guard.js'
 import { UsageError } from '../usage-error.js'
-import { withMigrateTarget } from '../with-target.js'
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)?$/
 const MS_PER_UNIT: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 }
@@ -97,62 +97,11 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
   }
 }
 
-/**
- * Migrates the target database to `target`, reporting each step as it
- * finishes and then one summary line; or, with --dry-run, writes the SQL.
- */
+/** Parses the options first, so that a usage error loads nothing more; then imports the run. */
 async function migrateCommand(input: CommandInput, target: MigrationTarget, nothingToDo: string): Promise<undefined> {
-  const { output, values } = input
-  const options: MigrateOptions = {
-    ...parseMigrateOptions(values, input.io.env),
-    onWait: () => {
-      output.log('Waiting for another migration run on this database to finish...')
-    },
-    onStep: ({ name, direction, durationMs }) => {
-      output.log(`  ${direction.padEnd(4)}  ${name.padEnd(40)} ${formatDuration(durationMs).padStart(9)}`)
-    },
-    onResume: ({ name, startedAt }) => {
-      output.log(`Running ${name} again: a run started it outside a transaction at ${startedAt.toISOString()} and did not finish.`)
-    },
-    onLockRetry: ({ attempt, attempts, delayMs, migration, holders }) => {
-      const held = holders.map(
-        ({ pid, ageSeconds, state, query }) => `pid ${pid} (${state ?? 'gone'} for ${ageSeconds ?? '?'} s: ${query ?? ''})`,
-      )
-      output.log(
-        `${migration ?? 'The run'} timed out waiting for a lock; ${held.length > 0 ? `locks held by ${held.join(', ')}; ` : ''}` +
-          `attempt ${attempt} of ${attempts} in ${formatDuration(delayMs)}.`,
-      )
-    },
-  }
-  await withMigrateTarget(input, async ({ db }) => {
-    const start = performance.now()
-    if (values['dry-run'] === true) {
-      const script = await renderMigrationScript(db, target, options)
-      if (script.sql !== '') {
-        output.out(script.sql.trimEnd())
-      }
-      const done = script.direction === 'up' ? 'applied' : 'reverted'
-      output.log(
-        script.migrations.length > 0
-          ? `Dry run: ${plural(script.migrations.length, 'migration')} would be ${done}; the SQL is on stdout and nothing was changed.`
-          : script.sql !== ''
-            ? 'Dry run: no migration would run, but checksums would be recorded; the SQL is on stdout and nothing was changed.'
-            : nothingToDo,
-      )
-      return
-    }
-    for (const { index, table } of await readInvalidIndexes(db)) {
-      output.log(`Note: INVALID index ${index} on ${table}: ${INVALID_INDEX_ADVICE}.`)
-    }
-    const steps = await migrate(db, target, options)
-    const elapsed = formatDuration(performance.now() - start)
-    if (steps.length === 0) {
-      output.log(nothingToDo)
-    } else {
-      const verb = steps[0]!.direction === 'up' ? 'Applied' : 'Reverted'
-      output.log(`${verb} ${plural(steps.length, 'migration')} in ${elapsed}.`)
-    }
-  })
+  const options = parseMigrateOptions(input.values, input.io.env)
+  const { runMigrate } = await import('./run-migrate.js')
+  return runMigrate(input, target, options, nothingToDo)
 }
 
 /** `migrate:latest`, `up`, `down`, `to` and `rollback`: one implementation, a target each. */

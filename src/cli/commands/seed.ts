@@ -1,10 +1,6 @@
-import { type SeedOptions, type SeedReport, seedDatabase } from '../../seed/seed-database.js'
-import type { SeedProgress } from '../../seed/seeder.js'
-import { formatDuration } from '../../util/format-duration.js'
-import type { Output, TextStream } from '../cli-io.js'
+import type { SeedOptions } from '../../seed/seed-database.js'
 import type { Command, CommandInput } from '../command.js'
 import { UsageError } from '../usage-error.js'
-import { withTarget } from '../with-target.js'
 
 const DEFAULTS = { users: 1000, tracks: 5000, plays: 50_000 } as const
 const MAX_SIZE = 10_000_000
@@ -15,14 +11,17 @@ export const seedCommand: Command = {
   script: 'db:seed',
   args: '[--users N] [--tracks N] [--plays N] [--seed N] [--force]',
   summary: 'fill the database with a realistic demo data set',
-  description: `Fills a migrated, empty database with a realistic demo data
+  // A getter: toLocaleString loads ICU's number formats, some 10 ms of every command's start-up otherwise.
+  get description() {
+    return `Fills a migrated, empty database with a realistic demo data
 set made by the fixtures of @veza/db/testing, in one transaction: if anything fails, nothing is added.
 Also the roles user, moderator, admin, super_admin, 24 permissions (6 resources x 4 actions) and their
 grants, where missing. Sizes are positive integers up to ${MAX_SIZE.toLocaleString('en-US')}.
 
 Progress goes to stderr; then the rows added to and held by each table go to stdout. Exit 2, with
 nothing changed, on a database that is not migrated (run npm run migrate:latest first) or, without
---force, on one that already holds rows.`,
+--force, on one that already holds rows.`
+  },
   positionals: [],
   options: {
     users: {
@@ -56,23 +55,10 @@ bitrate switch`,
 clock, so that unique values (usernames, emails, tokens) never collide with earlier runs'`,
     },
   },
-  run: seed,
-}
-
-async function seed(input: CommandInput): Promise<undefined> {
-  const options = parseSeedOptions(input.values)
-  const { output, io } = input
-  const live = io.stderr.isTTY === true
-  const report = await withTarget(input, async ({ db }) => {
-    try {
-      return await seedDatabase(db, options, progressOn(output, live ? io.stderr : undefined, options))
-    } finally {
-      if (live) {
-        io.stderr.write('\r\x1b[K')
-      }
-    }
-  })
-  printReport(output, report)
+  run: async (input) => {
+    const options = parseSeedOptions(input.values)
+    return (await import('./run-seed.js')).runSeed(input, options)
+  },
 }
 
 /** The seed options of the parsed command line; a bad value is a `UsageError`. */
@@ -94,49 +80,4 @@ function positiveInteger(name: string, value: unknown, max: number): number {
     throw new UsageError(`--${name} must be a positive integer up to ${max.toLocaleString('en-US')}, not "${String(value)}"`)
   }
   return number
-}
-
-const count = (rows: number): string => rows.toLocaleString('en-US')
-const rate = (rows: number, ms: number): string => count(Math.round((rows * 1000) / Math.max(ms, 1)))
-
-/** On a terminal (`terminal` given), one progress line rewritten in place; elsewhere a line per finished table. */
-function progressOn(output: Output, terminal: TextStream | undefined, sizes: SeedOptions): SeedProgress {
-  let tables = 0
-  return {
-    onStart: (start) => {
-      tables = start.tables
-      output.log(`Seeding ${sizes.users} users, ${sizes.tracks} tracks and ${sizes.plays} plays with seed ${start.seed}...`)
-    },
-    ...(terminal === undefined
-      ? {
-          onTable: ({ table, rows, durationMs }) => {
-            output.log(`  ${table.padEnd(26)} ${count(rows).padStart(9)} rows ${rate(rows, durationMs).padStart(9)} rows/s`)
-          },
-        }
-      : {
-          onRows: ({ table, rows, total, tablesDone }) => {
-            terminal.write(`\r\x1b[K  [${tablesDone + 1}/${tables}] ${table}: ${count(rows)} of ${count(total)} rows`)
-          },
-        }),
-  }
-}
-
-/** The rows added to and held by each table on stdout, then the total time and rate on stderr. */
-function printReport(output: Output, { seed, durationMs, tables }: SeedReport): void {
-  const width = Math.max(...tables.map(({ table }) => table.length))
-  const line = (table: string, added: number, rows: number): string =>
-    `${table.padEnd(width)}  ${count(added).padStart(9)}  ${count(rows).padStart(9)}`
-  output.out(`${'table'.padEnd(width)}  ${'added'.padStart(9)}  ${'rows'.padStart(9)}`)
-  for (const { table, added, rows } of tables) {
-    output.out(line(table, added, rows))
-  }
-  const total = tables.reduce((sum, { added }) => sum + added, 0)
-  output.out(
-    line(
-      'total',
-      total,
-      tables.reduce((sum, { rows }) => sum + rows, 0),
-    ),
-  )
-  output.log(`Seeded ${count(total)} rows in ${formatDuration(durationMs)} (${rate(total, durationMs)} rows/s) with seed ${seed}.`)
 }
