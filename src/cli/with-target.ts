@@ -1,4 +1,5 @@
-import { type DatabaseTarget, MIGRATE_URL_VARIABLES, openDatabaseTarget } from '../db/database-target.js'
+import { type DatabaseTarget, openDatabaseTarget } from '../db/database-target.js'
+import { MIGRATE_URL_VARIABLES } from '../db/target-url.js'
 import type { CommandInput } from './command.js'
 
 /**

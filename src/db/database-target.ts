@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { checkConnection } from './check-connection.js'
 import { createDb } from './create-db.js'
-import { redactDatabaseUrl } from './database-url.js'
 import { EMBEDDED_DATABASE, EMBEDDED_DIRECTORY } from './embedded-directory.js'
 import { type LocalServerLease, useLocalServer } from './local-server.js'
+import { describeTargetUrl, targetUrlOf } from './target-url.js'
 
 /** The database a command works on, open, and what to tell the user about it. */
 export interface DatabaseTarget {
@@ -18,15 +18,8 @@ export interface DatabaseTarget {
 }
 
 /**
- * The variables the migrate commands read the URL from, the first set wins: a URL for migrating, direct to
- * PostgreSQL where the application's `DATABASE_URL` goes through a transaction pooler (PgBouncer), whose
- * connections cannot hold the session a migration outside a transaction needs; else `DATABASE_URL`.
- */
-export const MIGRATE_URL_VARIABLES = ['MIGRATE_DATABASE_URL', 'DATABASE_URL'] as const
-
-/**
  * Opens `url` (a command's `--url`), else the URL of the first of `variables` set in `env` (by default
- * `DATABASE_URL`; the migrate commands give {@link MIGRATE_URL_VARIABLES}), or, when none is set or
+ * `DATABASE_URL`; the migrate commands give `MIGRATE_URL_VARIABLES`), or, when none is set or
  * they are empty, the embedded PostgreSQL in `.data/` of the working directory, created on first use:
  * the server `npm run db:start` keeps running, else one started now (or by another command running
  * now) and stopped by the `close()` of the last command using it (`useLocalServer`).
@@ -36,14 +29,9 @@ export async function openDatabaseTarget(
   url?: string,
   variables: readonly string[] = ['DATABASE_URL'],
 ): Promise<DatabaseTarget> {
-  if (url !== undefined) {
-    return open(url, (version) => `Database: ${redactDatabaseUrl(url)} (PostgreSQL ${version}, from --url)`)
-  }
-  for (const variable of variables) {
-    const envUrl = env[variable]
-    if (envUrl) {
-      return open(envUrl, (version) => `Database: ${redactDatabaseUrl(envUrl)} (PostgreSQL ${version}, from ${variable})`)
-    }
+  const given = targetUrlOf(env, url, variables)
+  if (given !== undefined) {
+    return open(given.url, (version) => describeTargetUrl(given, version))
   }
   const unset = `${variables.join(' and ')} ${variables.length === 1 ? 'is' : 'are'} not set`
   const lease = await useLocalServer(path.resolve(EMBEDDED_DIRECTORY))

@@ -10,9 +10,7 @@ import { MigrationHistoryError } from '../runner/errors.js'
 import { readMigrationHistory } from '../runner/migration-history.js'
 import { type MigrationStatus, getMigrationStatus, migrateTo } from '../runner/migrator.js'
 import { DriftCheckRaceError, ScratchDatabaseError } from './errors.js'
-
-/** The prefix of the scratch databases the check creates, and always drops. */
-export const SCRATCH_DATABASE_PREFIX = 'veza_drift_'
+import { SCRATCH_DATABASE_PREFIX } from './scratch-database.js'
 
 export interface DriftReport {
   /** The last migration applied to the live database, which the expected schema is migrated to; `null` when none is. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { MigrationNameError } from './errors.js'
-import { listMigrationFiles } from './migration-files.js'
+import { listMigrationFiles } from './migration-folder.js'
 import { migrationFolder } from './migration-folder.js'
 
 const NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import fs from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { CompiledQuery, Kysely } from 'kysely'
 import { MigrationError } from './errors.js'
+import { listMigrationFiles, migrationNameOf } from './migration-folder.js'
 import type { MigrationDirection } from './migrate-options.js'
 import { recordQueries } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'
@@ -44,18 +44,11 @@ export interface MigrationFile extends Migration {
   readonly checksum: string
 }
 
-const MIGRATION_FILE = /^(?!.*\.d\.[mc]?ts$).+\.(?:[mc]?js|[mc]?ts)$/
-
-/** The migration files of `folder` (TypeScript or JavaScript, not declarations), sorted by name. */
-export async function listMigrationFiles(folder: string): Promise<string[]> {
-  return (await fs.readdir(folder)).filter((file) => MIGRATION_FILE.test(file)).sort()
-}
-
 /** Imports every migration of `folder`, sorted by name, renders its SQL and computes its checksum. */
 export async function loadMigrationFiles(folder: string): Promise<MigrationFile[]> {
   return Promise.all(
     (await listMigrationFiles(folder)).map(async (file) => {
-      const name = file.slice(0, file.lastIndexOf('.'))
+      const name = migrationNameOf(file)
       const module = (await import(pathToFileURL(path.join(folder, file)).href)) as Partial<Migration> & { default?: Partial<Migration> }
       const migration = typeof module.default?.up === 'function' ? module.default : module
       if (typeof migration.up !== 'function') {

@@ -1,4 +1,4 @@
-import { SCRATCH_DATABASE_PREFIX } from '../../drift/check-drift.js'
+import { SCRATCH_DATABASE_PREFIX } from '../../drift/scratch-database.js'
 import type { Command } from '../command.js'
 
 /** `migrate:check`: drift between the database's schema and what its applied migrations create, read-only. */

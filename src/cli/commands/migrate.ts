@@ -5,7 +5,8 @@ import {
   type MigrateOptions,
   type MigrationTarget,
 } from '../../runner/migrate-options.js'
-import { migrationFolderOf } from '../../runner/migration-folder.js'
+import { MIGRATE_URL_VARIABLES, describeTargetUrl, targetUrlOf } from '../../db/target-url.js'
+import { migrationFolder, migrationFolderOf } from '../../runner/migration-folder.js'
 import type { Command, CommandInput, CommandOption } from '../command.js'
 import { PRODUCTION_GUARD, mayRevert } from '../production-guard.js'
 import { UsageError } from '../usage-error.js'
@@ -97,9 +98,22 @@ function parseMigrateOptions(values: CommandInput['values'], env: NodeJS.Process
   }
 }
 
-/** Parses the options first, so that a usage error loads nothing more; then imports the run. */
+/**
+ * Parses the options first, so that a usage error loads nothing more; then, for `latest` on a URL, asks with pg alone
+ * whether the database is up to date (the usual deploy: `upToDateVersion`); else imports the run.
+ */
 async function migrateCommand(input: CommandInput, target: MigrationTarget, nothingToDo: string): Promise<undefined> {
   const options = parseMigrateOptions(input.values, input.io.env)
+  const given = targetUrlOf(input.io.env, undefined, MIGRATE_URL_VARIABLES)
+  if (target.kind === 'latest' && input.values['dry-run'] !== true && given !== undefined) {
+    const { upToDateVersion } = await import('../../runner/up-to-date.js')
+    const version = await upToDateVersion(given.url, options.migrationFolder ?? migrationFolder)
+    if (version !== undefined) {
+      input.output.log(describeTargetUrl(given, version))
+      input.output.log(nothingToDo)
+      return undefined
+    }
+  }
   const { runMigrate } = await import('./run-migrate.js')
   return runMigrate(input, target, options, nothingToDo)
 }
