@@ -5,12 +5,11 @@
  * - with nothing pending, as every deploy runs it: `node dist/cli/bin/main.js latest` (the compiled CLI)
  *   and the dev path (`tsx src/cli/main.ts latest`, `npm run migrate:latest`) on a migrated database,
  *   against the floor: Node's start-up (`node -e 0`) plus one psql round trip reading the history;
- *   and, to show what no change to the CLI can remove, Node with the peer dependencies it runs on
- *   (kysely, pg) imported;
  * - applying V1 on an empty database, a fresh one per run: the same commands against `psql -1 -f`
  *   of the SQL that `latest --dry-run` writes.
  *
- * It prints a Markdown section for docs/BENCHMARKS.md: numbers, never assertions.
+ * It prints a Markdown section for docs/BENCHMARKS.md: numbers, never assertions. It runs on the Node that runs
+ * it: `PATH=<node 24>/bin:$PATH npx tsx bench/cli.ts` measures Node 24.
  */
 import { existsSync } from 'node:fs'
 import fs from 'node:fs/promises'
@@ -119,7 +118,7 @@ async function emptyDatabase(): Promise<{ readonly url: string; done(): Promise<
 
 try {
   const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version
-  const where = `a throwaway embedded PostgreSQL ${version} in ${path.dirname(directory)} (fsync off)`
+  const where = `Node ${process.version}, a throwaway embedded PostgreSQL ${version} in ${path.dirname(directory)} (fsync off)`
 
   const migrated = await emptyDatabase()
   await run(compiled, migrated.url)
@@ -129,15 +128,10 @@ try {
     command: psql,
     args: (url) => ['-X', '-tA', '-c', HISTORY_QUERY, url],
   }
-  const peers: Timed = {
-    label: "`node -e \"await import('kysely'); await import('pg')\"`: Node with the peer dependencies loaded",
-    command: process.execPath,
-    args: () => ['--input-type=module', '-e', "await import('kysely'); await import('pg')"],
-  }
   const idle = await timeInterleaved(
     'Nothing pending',
     IDLE_RUNS,
-    [nodeAlone, roundTrip, peers, compiled, tsx, npm],
+    [nodeAlone, roundTrip, compiled, tsx, npm],
     async (timed) => (await run(timed, migrated.url)).ms,
   )
   await migrated.done()
@@ -162,13 +156,12 @@ try {
   const idleRows = [
     ...[nodeAlone, roundTrip].map((timed) => [timed.label, spread(idle.get(timed)!), '']),
     ['floor: the two medians added', ms(floor), '1.00×'],
-    ...[peers, compiled, tsx, npm].map((timed) => [timed.label, spread(idle.get(timed)!), ratio(idle.get(timed)!.median, floor)]),
+    ...[compiled, tsx, npm].map((timed) => [timed.label, spread(idle.get(timed)!), ratio(idle.get(timed)!.median, floor)]),
   ]
   const psqlApply = apply.get(psqlScript)!.median
   const applyRows = [...apply].map(([timed, summary]) => [timed.label, spread(summary), ratio(summary.median, psqlApply)])
   const cliIdle = idle.get(compiled)!.median
   const cliApply = apply.get(compiled)!.median
-  const peersIdle = idle.get(peers)!.median
   const verdict = (value: number, base: number, target: number): string =>
     `${ratio(value, base)}, **${value <= target * base ? 'met' : 'missed'}**`
 
@@ -186,10 +179,9 @@ Applying V1 on an empty database, a fresh one per run, ${APPLY_RUNS} runs after 
 ${markdownTable(['how', 'wall time', '÷ psql'], applyRows)}
 
 Targets: with nothing pending, the compiled CLI within 1.5× the floor: ${verdict(cliIdle, floor, 1.5)}; applying V1,
-within 2× \`psql -1 -f\`: ${verdict(cliApply, psqlApply, 2)}. Importing kysely and pg, the peer dependencies the CLI
-runs on, takes Node to ${ratio(peersIdle, floor)} the floor before the CLI does anything; its own work (its code, the
-migrations imported and rendered for their checksums, connecting, the queries) adds ${ms(cliIdle - peersIdle)} to that
-with nothing pending, and ${ms(cliApply - peersIdle)} applying V1, where psql takes ${ms(psqlApply)} in all.`)
+within 2× \`psql -1 -f\`: ${verdict(cliApply, psqlApply, 2)}. The compiled CLI is bundled with kysely and pg
+(\`build/bundle-cli.ts\`); with nothing to do, \`latest\` answers from the manifest of its migrations' checksums
+and the history, with pg alone (\`runner/up-to-date.ts\`); applying, each migration's rendered SQL goes in one round trip.`)
 } finally {
   await admin.end()
   await server.stop()

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { CompiledQuery, Kysely } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
 import { MigrationError } from './errors.js'
 import { listMigrationFiles, migrationNameOf } from './migration-folder.js'
+import { type ManifestMigration, type ManifestSql, manifestMigrations } from './migration-manifest.js'
 import type { MigrationDirection } from './migrate-options.js'
 import { recordQueries } from './render-sql.js'
 import { messageOf } from '../util/message-of.js'
@@ -44,22 +45,51 @@ export interface MigrationFile extends Migration {
   readonly checksum: string
 }
 
-/** Imports every migration of `folder`, sorted by name, renders its SQL and computes its checksum. */
+/**
+ * Imports every migration of `folder`, sorted by name, renders its SQL and computes its checksum; or, when the
+ * folder has a manifest that describes every file as it is (`npm run build` writes one for the CLI's), takes
+ * all that from the manifest and imports a migration only when its code runs.
+ */
 export async function loadMigrationFiles(folder: string): Promise<MigrationFile[]> {
+  const manifest = await manifestMigrations(folder)
+  if (manifest !== undefined) {
+    return manifest.map((entry) => fromManifest(folder, entry))
+  }
   return Promise.all(
     (await listMigrationFiles(folder)).map(async (file) => {
-      const name = migrationNameOf(file)
-      const module = (await import(pathToFileURL(path.join(folder, file)).href)) as Partial<Migration> & { default?: Partial<Migration> }
-      const migration = typeof module.default?.up === 'function' ? module.default : module
-      if (typeof migration.up !== 'function') {
-        throw new MigrationError(`${file} in ${folder} exports no up function, so it is not a migration`, name)
-      }
-      const { up, down, config } = migration as Migration
+      const { up, down, config } = await importMigration(folder, file)
       const transaction = config?.transaction !== false
       const sql = { up: await render(up), down: down === undefined ? undefined : await render(down) }
-      return { name, up, ...(down && { down }), transaction, sql, checksum: checksumOf(sql, transaction) }
+      return { name: migrationNameOf(file), up, ...(down && { down }), transaction, sql, checksum: checksumOf(sql, transaction) }
     }),
   )
+}
+
+async function importMigration(folder: string, file: string): Promise<Migration> {
+  const module = (await import(pathToFileURL(path.join(folder, file)).href)) as Partial<Migration> & { default?: Partial<Migration> }
+  const migration = typeof module.default?.up === 'function' ? module.default : module
+  if (typeof migration.up !== 'function') {
+    throw new MigrationError(`${file} in ${folder} exports no up function, so it is not a migration`, migrationNameOf(file))
+  }
+  return migration as Migration
+}
+
+/** A migration as the manifest records it; its module is imported the first time its code runs. */
+function fromManifest(folder: string, { file, name, checksum, transaction, up, down }: ManifestMigration): MigrationFile {
+  let imported: Promise<Migration> | undefined
+  const migration = (): Promise<Migration> => (imported ??= importMigration(folder, file))
+  const rendered = (recorded: ManifestSql): RenderedSql =>
+    'error' in recorded
+      ? { error: new Error(recorded.error) }
+      : { queries: recorded.queries.map(({ sql, parameters }) => CompiledQuery.raw(sql, [...parameters])) }
+  return {
+    name,
+    checksum,
+    transaction,
+    sql: { up: rendered(up), down: down === undefined ? undefined : rendered(down) },
+    up: async (db) => (await migration()).up(db),
+    ...(down !== undefined && { down: async (db: Kysely<any>) => (await migration()).down!(db) }),
+  }
 }
 
 /** What one direction of `migration` runs and renders to; a migration without a down function cannot be reverted. */

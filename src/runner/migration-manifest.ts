@@ -3,20 +3,36 @@ import fs from 'node:fs/promises'
 import path from 'node:path'
 import { listMigrationFiles, migrationNameOf } from './migration-folder.js'
 
+/** One direction of a migration as it rendered: its statements, or the message of the error it threw. */
+export type ManifestSql =
+  { readonly queries: readonly { readonly sql: string; readonly parameters: readonly unknown[] }[] } | { readonly error: string }
+
+/** What the manifest records of one migration file. */
+export interface ManifestEntry {
+  /** SHA-256 of the file's bytes. */
+  readonly sha256: string
+  readonly checksum: string
+  readonly transaction: boolean
+  readonly up: ManifestSql
+  /** Absent when the migration has no down function. */
+  readonly down?: ManifestSql
+}
+
 /**
- * What `npm run build` records beside the migrations it bundles for the CLI, in `manifest.json`: for each
- * file, the SHA-256 of its bytes and the checksum of the migration (of the SQL it renders), so that a run
- * with nothing to do need neither import nor render it.
+ * What `npm run build` records beside the migrations it bundles for the CLI, in `manifest.json`, by file name:
+ * each one's bytes (their SHA-256), and what loading it gives (`loadMigrationFiles`): its checksum, whether it
+ * runs in a transaction, and the SQL it renders (bind parameters as JSON, which only their checksum saw). A
+ * run then need neither import nor render a migration unless it runs its code.
  */
-export type MigrationManifest = Readonly<Record<string, { readonly sha256: string; readonly checksum: string }>>
+type MigrationManifest = Readonly<Record<string, ManifestEntry>>
 
 /** The manifest's file name, in the folder of the migrations it describes. */
 export const MANIFEST_FILE = 'manifest.json'
 
 /** A migration as the manifest records it. */
-export interface ManifestMigration {
+export interface ManifestMigration extends ManifestEntry {
+  readonly file: string
   readonly name: string
-  readonly checksum: string
 }
 
 /** SHA-256 of a file's bytes, in hex. */
@@ -27,9 +43,9 @@ export async function digestOf(file: string): Promise<string> {
 }
 
 /**
- * The migrations of `folder`, sorted by name, with the checksums its manifest records; undefined when it
- * has none, or when the manifest no longer describes every file of the folder as it is (a file added,
- * removed or changed since the build).
+ * The migrations of `folder`, sorted by name, as its manifest records them; undefined when it has none, or
+ * when the manifest no longer describes every file of the folder as it is (a file added, removed or changed
+ * since the build).
  */
 export async function manifestMigrations(folder: string): Promise<readonly ManifestMigration[] | undefined> {
   let manifest: MigrationManifest
@@ -48,7 +64,7 @@ export async function manifestMigrations(folder: string): Promise<readonly Manif
       if (recorded?.sha256 !== (await digestOf(path.join(folder, file)))) {
         return undefined
       }
-      return { name: migrationNameOf(file), checksum: recorded.checksum }
+      return { ...recorded, file, name: migrationNameOf(file) }
     }),
   )
   return migrations.every((migration) => migration !== undefined) ? migrations : undefined

@@ -38,22 +38,15 @@ export function toSqlScript(queries: readonly CompiledQuery[]): string {
  * Runs `queries` (a rendering of `work`) on `db` as one script, in one round trip, instead of calling `work` again:
  * the SQL its checksum covers and `--dry-run` prints is the SQL that runs. `work` itself runs instead when the
  * rendering may not be what it does on a database: a statement has bind parameters (pg sends only one such
- * statement at a time), or returns rows that its code could read and act on (a `SELECT`, `RETURNING`).
+ * statement at a time), or returns rows that its code could read and act on (a `SELECT`, `RETURNING`), told by its text.
  */
 export async function replay(db: Kysely<any>, queries: readonly CompiledQuery[], work: (db: Kysely<any>) => Promise<void>): Promise<void> {
-  if (queries.some((query) => query.parameters.length > 0 || returnsRows(query))) {
+  if (queries.some((query) => query.parameters.length > 0 || ROW_RETURNING_STATEMENT.test(query.sql))) {
     await work(db)
   } else if (queries.length > 0) {
     await sql.raw(toSqlScript(queries)).execute(db)
   }
 }
 
-const ROW_RETURNING_STATEMENT = /^\s*(?:select|with|values|table|show|explain|fetch)\b/i
-
-function returnsRows({ query, sql: text }: CompiledQuery): boolean {
-  return (
-    query.kind === 'SelectQueryNode' ||
-    (query as { readonly returning?: unknown }).returning !== undefined ||
-    (query.kind === 'RawNode' && ROW_RETURNING_STATEMENT.test(text))
-  )
-}
+/** A statement that gives rows: a query, or a change with `RETURNING`; a false match only runs the code instead. */
+const ROW_RETURNING_STATEMENT = /^\s*(?:select|with|values|table|show|explain|fetch)\b|\breturning\b/i

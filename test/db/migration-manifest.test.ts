@@ -4,6 +4,7 @@ import { expect } from 'chai'
 import { sql } from 'kysely'
 import { checkConnection } from '../../src/db/check-connection.js'
 import { prepareAttemptTable, recordAttempt } from '../../src/runner/migration-history.js'
+import { type RenderedSql, loadMigrationFiles } from '../../src/runner/migration-files.js'
 import { MANIFEST_FILE } from '../../src/runner/migration-manifest.js'
 import { migrateToLatest } from '../../src/runner/migrator.js'
 import { upToDateVersion } from '../../src/runner/up-to-date.js'
@@ -107,5 +108,64 @@ describe('upToDateVersion', () => {
     expect(answered.stderrLines).to.deep.equal(byTheRunner.stderrLines)
     expect(answered.stdout).to.equal(byTheRunner.stdout)
     expect(byTheRunner.code).to.equal(0)
+  })
+})
+
+describe('loadMigrationFiles with a manifest', () => {
+  const folders = useMigrationFolders()
+
+  it('should give what loading the files gives: names, checksums, transactions and SQL', async () => {
+    const folder = await folders({
+      '001_first': createsTable('first'),
+      '002_no_down': `import { type Kysely, sql } from 'kysely'
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql\`INSERT INTO first (id) VALUES (\${1})\`.execute(db)
+}
+`,
+    })
+    const loaded = await loadMigrationFiles(folder)
+    await writeMigrationManifest(folder)
+
+    const fromManifest = await loadMigrationFiles(folder)
+
+    const statements = (rendered: RenderedSql | undefined) =>
+      rendered === undefined || 'error' in rendered ? rendered : rendered.queries.map(({ sql, parameters }) => [sql, parameters])
+    const shape = (files: typeof loaded) =>
+      files.map(({ name, checksum, transaction, sql, down }) => ({
+        name,
+        checksum,
+        transaction,
+        up: statements(sql.up),
+        down: statements(sql.down),
+        runsDown: down !== undefined,
+      }))
+    expect(shape(fromManifest)).to.deep.equal(shape(loaded))
+    const manifestFile = path.join(folder, MANIFEST_FILE)
+    const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8')) as Record<string, { checksum: string }>
+    manifest['001_first.ts']!.checksum = 'from the manifest'
+    await fs.writeFile(manifestFile, JSON.stringify(manifest))
+    expect((await loadMigrationFiles(folder))[0]!.checksum, 'what the manifest says, not a new rendering').to.equal('from the manifest')
+  })
+
+  it("should run a migration's code, imported then, where its rendered SQL may not be what it does", async () => {
+    const folder = await folders({
+      '001_first': createsTable('first'),
+      '002_reads': `import { type Kysely, sql } from 'kysely'
+export async function up(db: Kysely<any>): Promise<void> {
+  const { rows } = await sql\`SELECT relname FROM pg_class WHERE relname = 'first'\`.execute(db)
+  await sql.raw(\`CREATE TABLE \${rows.length === 0 ? 'rendered_without_rows' : 'saw_first'} (id integer)\`).execute(db)
+}
+`,
+    })
+    await writeMigrationManifest(folder)
+    const database = await createTestDatabase({ migrated: false, as: 'owner' })
+    try {
+      await migrateToLatest(database.db, { migrationFolder: folder })
+
+      const { rows } = await sql<{ name: string }>`SELECT to_regclass('saw_first')::text AS name`.execute(database.db)
+      expect(rows[0]!.name).to.equal('saw_first')
+    } finally {
+      await database.destroy()
+    }
   })
 })
