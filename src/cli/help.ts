@@ -7,8 +7,9 @@ const MAX_USAGE_WIDTH = 32
 
 const DATABASE_HELP = `Database: DATABASE_URL (postgres://user:password@host:port/database) or, when it is
 not set, an embedded PostgreSQL 17 kept in ${EMBEDDED_DIRECTORY}/ of the working directory, created on first
-use and started for the command only. The migrate commands take MIGRATE_DATABASE_URL first: a direct URL,
-when DATABASE_URL goes through a transaction pooler such as PgBouncer.`
+use: the one npm run db:start keeps running, else started for the commands using it and stopped by the last.
+The migrate commands take MIGRATE_DATABASE_URL first: a direct URL, when DATABASE_URL goes through a
+transaction pooler such as PgBouncer.`
 
 const EXIT_CODES_HELP = `Exit codes:
   0  success
