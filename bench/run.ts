@@ -26,29 +26,58 @@ const { quick } = benchArgs(`Usage: npm run bench [-- --quick]
 
 Runs ${BENCHMARKS.map((name) => `bench/${name}.ts`).join(', ')}, one after the other. Without
 --quick, writes docs/BENCHMARKS.md; with --quick (short runs, as in CI) prints the sections only.
-Each also runs alone: npx tsx bench/<name>.ts [--quick].`)
+Each also runs alone: npx tsx bench/<name>.ts [--quick].
+
+BENCH_POSTGRES_BIN=<dir of initdb, pg_ctl, postgres> runs bench/keys.ts again on those binaries (CI: PostgreSQL 18);
+BENCH_NODE_BIN=<dir of another node> runs bench/cli.ts again on that Node (CI: Node 24). Each adds its section.`)
 const OUT_FILE = path.join(root, 'docs', 'BENCHMARKS.md')
 
+/** A run of a benchmark: its name, and what its run adds (arguments, a Node first on the PATH). */
+interface BenchmarkRun {
+  readonly name: (typeof BENCHMARKS)[number]
+  readonly args?: readonly string[]
+  readonly nodeBin?: string
+}
+
+/** Every benchmark, and the extra runs that BENCH_POSTGRES_BIN and BENCH_NODE_BIN ask for, after their first. */
+const RUNS: readonly BenchmarkRun[] = BENCHMARKS.flatMap((name): BenchmarkRun[] => {
+  const postgresBin = process.env.BENCH_POSTGRES_BIN
+  const nodeBin = process.env.BENCH_NODE_BIN
+  return [
+    { name },
+    ...(name === 'keys' && postgresBin ? [{ name, args: ['--postgres-bin', postgresBin] }] : []),
+    ...(name === 'cli' && nodeBin ? [{ name, nodeBin }] : []),
+  ]
+})
+
 /** Runs one benchmark; its progress goes to our stderr, its section comes back. */
-async function runBenchmark(name: string): Promise<string> {
+async function runBenchmark({ name, args = [], nodeBin }: BenchmarkRun): Promise<string> {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx')
-  const args = [path.join(root, 'bench', `${name}.ts`), ...(quick ? ['--quick'] : [])]
-  return (await runCommand(tsx, args, { showStderr: true })).trim()
+  const env = nodeBin === undefined ? {} : { PATH: `${nodeBin}${path.delimiter}${process.env.PATH ?? ''}` }
+  return (
+    await runCommand(tsx, [path.join(root, 'bench', `${name}.ts`), ...args, ...(quick ? ['--quick'] : [])], { showStderr: true, env })
+  ).trim()
 }
 
 const sections: string[] = []
 const failed: string[] = []
 const start = performance.now()
-for (const name of BENCHMARKS) {
-  console.error(`\n=== bench/${name}.ts${quick ? ' --quick' : ''}`)
+for (const run of RUNS) {
+  const title = [
+    `bench/${run.name}.ts`,
+    ...(run.args ?? []),
+    ...(quick ? ['--quick'] : []),
+    ...(run.nodeBin ? [`(node of ${run.nodeBin})`] : []),
+  ].join(' ')
+  console.error(`\n=== ${title}`)
   const benchStart = performance.now()
   try {
-    const section = await runBenchmark(name)
+    const section = await runBenchmark(run)
     console.log(`${section}\n`)
     sections.push(section)
-    console.error(`=== bench/${name}.ts took ${ms(performance.now() - benchStart)}`)
+    console.error(`=== ${title} took ${ms(performance.now() - benchStart)}`)
   } catch (error) {
-    failed.push(name)
+    failed.push(title)
     console.error(`error: ${messageOf(error)}`)
   }
 }
@@ -73,6 +102,6 @@ ${sections.join('\n\n')}
   console.error(`\nWrote ${path.relative(process.cwd(), OUT_FILE)}.`)
 }
 console.error(
-  `\n${BENCHMARKS.length - failed.length} of ${BENCHMARKS.length} benchmarks ran in ${ms(performance.now() - start)}${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`,
+  `\n${RUNS.length - failed.length} of ${RUNS.length} benchmark runs ran in ${ms(performance.now() - start)}${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}.`,
 )
 process.exitCode = failed.length > 0 ? 1 : 0

@@ -270,64 +270,98 @@ describe('values, defaults and generated columns', () => {
       expectStrictlyIncreasing(ids)
     })
 
-    /** Runs `work` on one connection of the pool with `veza.gen_uuid_v7_last_tick` set, and resets it after. */
-    async function withLastTick<T>(setting: RawBuilder<unknown>, work: (session: Kysely<Database>) => Promise<T>): Promise<T> {
-      return database.db.connection().execute(async (session) => {
-        await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', (${setting})::text, false)`.execute(session)
-        try {
-          return await work(session)
-        } finally {
-          await sql`RESET veza.gen_uuid_v7_last_tick`.execute(session)
+    /** The language of `gen_uuid_v7()`, as migration 001 chose it on this server. */
+    async function generatorLanguage(): Promise<string> {
+      const { rows } = await sql<{ language: string }>`
+        SELECT l.lanname AS language FROM pg_proc AS p JOIN pg_language AS l ON l.oid = p.prolang
+        WHERE p.oid = 'gen_uuid_v7()'::regprocedure
+      `.execute(database.db)
+      return rows[0]!.language
+    }
+
+    it('should be the native uuidv7(), inlined, where the server has it, and PL/pgSQL elsewhere', async () => {
+      const { rows } = await sql<{ native: boolean }>`
+        SELECT to_regprocedure('pg_catalog.uuidv7()') IS NOT NULL AS native
+      `.execute(database.db)
+      const native = rows[0]!.native
+      expect(await generatorLanguage()).to.equal(native ? 'sql' : 'plpgsql')
+      if (native) {
+        const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (VERBOSE, COSTS OFF) SELECT gen_uuid_v7()`.execute(database.db)
+        expect(plan.map((line) => line['QUERY PLAN'].trim())).to.include('Output: uuidv7()')
+      }
+    })
+
+    describe('the PL/pgSQL generator (servers without uuidv7())', () => {
+      before(async function () {
+        if ((await generatorLanguage()) !== 'plpgsql') {
+          this.skip()
         }
       })
-    }
 
-    /** `count` ids made in one statement, with the server's clock in Unix milliseconds once they are made. */
-    async function idsAndClock(session: Kysely<any>, count: number): Promise<{ ids: string[]; clock: number }> {
-      const { rows } = await sql<{ id: string; clock: string }>`
-        SELECT id::text, (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS clock FROM (
-          SELECT n, gen_uuid_v7() AS id FROM generate_series(1, ${count}::integer) WITH ORDINALITY AS s(value, n)
-        ) AS generated
-        ORDER BY n
-      `.execute(session)
-      return { ids: rows.map((row) => row.id), clock: Number(rows.at(-1)?.clock) }
-    }
+      /** Runs `work` on one connection of the pool with `veza.gen_uuid_v7_last_tick` set, and resets it after. */
+      async function withLastTick<T>(setting: RawBuilder<unknown>, work: (session: Kysely<Database>) => Promise<T>): Promise<T> {
+        return database.db.connection().execute(async (session) => {
+          await sql`SELECT set_config('veza.gen_uuid_v7_last_tick', (${setting})::text, false)`.execute(session)
+          try {
+            return await work(session)
+          } finally {
+            await sql`RESET veza.gen_uuid_v7_last_tick`.execute(session)
+          }
+        })
+      }
 
-    it('should keep ids strictly increasing when the clock is a little behind the last id', async () => {
-      // The last tick half a second ahead, at the start of a millisecond: what a clock stepping back leaves behind.
-      const ms = await withLastTick(sql`((extract(epoch FROM clock_timestamp()) * 1000)::bigint + 500) * 4096`, async (session) => {
-        const { rows } = await sql<{ ms: string }>`
-          SELECT (current_setting('veza.gen_uuid_v7_last_tick')::bigint / 4096)::text AS ms
+      /** `count` ids made in one statement, with the server's clock in Unix milliseconds once they are made. */
+      async function idsAndClock(session: Kysely<any>, count: number): Promise<{ ids: string[]; clock: number }> {
+        const { rows } = await sql<{ id: string; clock: string }>`
+          SELECT id::text, (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS clock FROM (
+            SELECT n, gen_uuid_v7() AS id FROM generate_series(1, ${count}::integer) WITH ORDINALITY AS s(value, n)
+          ) AS generated
+          ORDER BY n
         `.execute(session)
-        const { ids } = await idsAndClock(session, 3)
-        expectStrictlyIncreasing(ids)
-        return { wanted: Number(rows[0]?.ms), got: ids.map(millisecondsOf) }
-      })
-      expect(ms.got).to.deep.equal([ms.wanted, ms.wanted, ms.wanted])
-    })
+        return { ids: rows.map((row) => row.id), clock: Number(rows.at(-1)?.clock) }
+      }
 
-    it('should make ids in a session whose last tick was set to text', async () => {
-      const made = await withLastTick(sql`'abc'`, async (session) => {
-        const track = await createRow(session, 'tracks')
-        const { ids, clock } = await idsAndClock(session, 100)
-        return { track, ids, clock }
+      it('should keep ids strictly increasing when the clock is a little behind the last id', async () => {
+        // The last tick half a second ahead, at the start of a millisecond: what a clock stepping back leaves behind.
+        const ms = await withLastTick(sql`((extract(epoch FROM clock_timestamp()) * 1000)::bigint + 500) * 4096`, async (session) => {
+          const { rows } = await sql<{ ms: string }>`
+            SELECT (current_setting('veza.gen_uuid_v7_last_tick')::bigint / 4096)::text AS ms
+          `.execute(session)
+          const { ids } = await idsAndClock(session, 3)
+          expectStrictlyIncreasing(ids)
+          return { wanted: Number(rows[0]?.ms), got: ids.map(millisecondsOf) }
+        })
+        expect(ms.got).to.deep.equal([ms.wanted, ms.wanted, ms.wanted])
       })
-      expect(made.track.id).to.match(uuidV7)
-      expectStrictlyIncreasing(made.ids)
-      expect(Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock), 'ms between the last id and the clock').to.be.lessThan(3_600_000)
-    })
 
-    it('should date ids by the clock in a session whose last tick was set years ahead', async () => {
-      // 9000000000000000 / 4096 ms after 1970 is in 2039.
-      const made = await withLastTick(sql`'9000000000000000'`, async (session) => {
-        const track = await createRow(session, 'tracks')
-        const { ids, clock } = await idsAndClock(session, 1000)
-        return { track, ids, clock }
+      it('should make ids in a session whose last tick was set to text, nothing, or more digits than a bigint holds', async () => {
+        for (const setting of ['abc', '', '99999999999999999999']) {
+          const made = await withLastTick(sql`${setting}::text`, async (session) => {
+            const track = await createRow(session, 'tracks')
+            const { ids, clock } = await idsAndClock(session, 100)
+            return { track, ids, clock }
+          })
+          expect(made.track.id, setting).to.match(uuidV7)
+          expectStrictlyIncreasing(made.ids)
+          expect(
+            Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock),
+            `ms between the last id and the clock, ${setting}`,
+          ).to.be.lessThan(3_600_000)
+        }
       })
-      expect(Math.abs(millisecondsOf(made.track.id) - made.clock), 'ms between the row id and the clock').to.be.lessThan(3_600_000)
-      expect(Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock), 'ms between the last id and the clock').to.be.lessThan(3_600_000)
-      expect(new Date(millisecondsOf(made.ids[0]!)).getUTCFullYear()).to.be.lessThan(2039)
-      expectStrictlyIncreasing(made.ids)
+
+      it('should date ids by the clock in a session whose last tick was set years ahead', async () => {
+        // 9000000000000000 / 4096 ms after 1970 is in 2039.
+        const made = await withLastTick(sql`'9000000000000000'`, async (session) => {
+          const track = await createRow(session, 'tracks')
+          const { ids, clock } = await idsAndClock(session, 1000)
+          return { track, ids, clock }
+        })
+        expect(Math.abs(millisecondsOf(made.track.id) - made.clock), 'ms between the row id and the clock').to.be.lessThan(3_600_000)
+        expect(Math.abs(millisecondsOf(made.ids.at(-1)!) - made.clock), 'ms between the last id and the clock').to.be.lessThan(3_600_000)
+        expect(new Date(millisecondsOf(made.ids[0]!)).getUTCFullYear()).to.be.lessThan(2039)
+        expectStrictlyIncreasing(made.ids)
+      })
     })
 
     describe('keyset pagination by (created_at, id)', () => {
