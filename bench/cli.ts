@@ -165,7 +165,7 @@ try {
   const verdict = (value: number, base: number, target: number): string =>
     `${ratio(value, base)}, **${value <= target * base ? 'met' : 'missed'}**`
 
-  console.log(`## The CLI against its floor (bench/cli.ts)
+  console.log(`## The CLI against its floor on Node ${process.versions.node.split('.')[0]!} (bench/cli.ts)
 
 Each command a new process, from the repository root, on ${where}. Wall time, median (min–max),
 and the ratio of medians.
