@@ -13,6 +13,7 @@ import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { getMigrationStatus, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
+import { createsTable } from '../support/migration-sources.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { type CliResult, STATE_LABELS, repoRoot, runCli, runCliEach, runCliProcess } from '../support/run-cli.js'
 import { specTables } from '../support/schema-v1.js'
@@ -234,18 +235,6 @@ function optionsOf(help: CliResult): Map<string, { flag: string; help: string }>
 const DATABASE_HELP_LINE = 'Database: DATABASE_URL (postgres://user:password@host:port/database) or, when it is'
 /** Every exit code, documented in every help: 0 to 4. */
 const EXIT_CODES = [0, 1, 2, 3, 4]
-
-/** A migration that creates table `table` and drops it again. */
-const createsTable = (table: string): string => `import { type Kysely, sql } from 'kysely'
-
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql\`CREATE TABLE ${table} (id integer PRIMARY KEY)\`.execute(db)
-}
-
-export async function down(db: Kysely<any>): Promise<void> {
-  await sql\`DROP TABLE ${table}\`.execute(db)
-}
-`
 
 describe('migrate CLI', () => {
   describe('on a database', () => {

@@ -11,18 +11,8 @@ import { upToDateVersion } from '../../src/runner/up-to-date.js'
 import { writeMigrationManifest } from '../../src/runner/write-migration-manifest.js'
 import { type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
+import { READS_THEN_CREATES, createsTable } from '../support/migration-sources.js'
 import { runCli } from '../support/run-cli.js'
-
-const createsTable = (table: string): string => `import { type Kysely, sql } from 'kysely'
-
-export async function up(db: Kysely<any>): Promise<void> {
-  await sql\`CREATE TABLE ${table} (id integer PRIMARY KEY)\`.execute(db)
-}
-
-export async function down(db: Kysely<any>): Promise<void> {
-  await sql\`DROP TABLE ${table}\`.execute(db)
-}
-`
 
 describe('upToDateVersion', () => {
   const folders = useMigrationFolders()
@@ -150,12 +140,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   it("should run a migration's code, imported then, where its rendered SQL may not be what it does", async () => {
     const folder = await folders({
       '001_first': createsTable('first'),
-      '002_reads': `import { type Kysely, sql } from 'kysely'
-export async function up(db: Kysely<any>): Promise<void> {
-  const { rows } = await sql\`SELECT relname FROM pg_class WHERE relname = 'first'\`.execute(db)
-  await sql.raw(\`CREATE TABLE \${rows.length === 0 ? 'rendered_without_rows' : 'saw_first'} (id integer)\`).execute(db)
-}
-`,
+      '002_reads': READS_THEN_CREATES,
     })
     await writeMigrationManifest(folder)
     const database = await createTestDatabase({ migrated: false, as: 'owner' })

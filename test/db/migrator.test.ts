@@ -10,6 +10,7 @@ import type { MigrateOptions, MigrationStep } from '../../src/runner/migrate-opt
 import { getMigrationStatus, migrateDown, migrateTo, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
+import { READS_THEN_CREATES } from '../support/migration-sources.js'
 import { testServerUrl, useTestDatabase } from '../support/use-test-database.js'
 
 const createsTable = (table: string, withDown = true): string => `import { type Kysely, sql } from 'kysely'
@@ -95,13 +96,7 @@ describe('migrator', () => {
     it('should run a migration that reads a query and acts on its rows as written, not as it rendered', async () => {
       const options = await migrationsFolder({
         '001_first': createsTable('first'),
-        '002_reads': `import { type Kysely, sql } from 'kysely'
-
-export async function up(db: Kysely<any>): Promise<void> {
-  const { rows } = await sql\`SELECT relname FROM pg_class WHERE relname = 'first'\`.execute(db)
-  await sql.raw(\`CREATE TABLE \${rows.length === 0 ? 'rendered_without_rows' : 'saw_first'} (id integer)\`).execute(db)
-}
-`,
+        '002_reads': READS_THEN_CREATES,
         '003_returning': `import { type Kysely, sql } from 'kysely'
 
 export async function up(db: Kysely<any>): Promise<void> {
