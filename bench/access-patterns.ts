@@ -26,7 +26,7 @@ import { createTestDatabase, stopTestServer, testServer } from '../src/testing/i
 import type { AccessPattern } from '../workload/access-pattern.js'
 import { auditPatterns } from '../workload/audit-patterns.js'
 import { identityPatterns } from '../workload/identity-patterns.js'
-import { type ExplainableQuery, type PlanNode, explain, formatPlan, planNodes, planProblems } from '../workload/plan.js'
+import { type ExplainableQuery, type PlanNode, explain, formatPlan, partitionParents, planNodes, planProblems } from '../workload/plan.js'
 import { playlistPatterns } from '../workload/playlist-patterns.js'
 import { bigTables, seed, seedCountsAt, seededTables } from '../workload/seed.js'
 import { trackPatterns } from '../workload/track-patterns.js'
@@ -182,12 +182,14 @@ try {
     }
   }
 
+  const parents = await partitionParents(db)
   const results = entries.map((entry) => {
     const plan = plans.get(entry)!
     const problems = planProblems(plan, {
       indexes: entry.pattern.indexes,
       indexOnly: entry.pattern.indexOnly,
       noSeqScanOn: bigTables,
+      parents,
     })
     return { entry, plan, problems, summary: summarize(entry.samples) }
   })

@@ -11,9 +11,11 @@ export const SUBSYSTEM_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   runner: ['db', 'util'],
   catalogue: ['runner', 'util'],
   audit: ['catalogue', 'runner', 'util'],
+  partitions: ['catalogue', 'runner', 'util'],
   fixtures: ['catalogue', 'util'],
-  testing: ['catalogue', 'db', 'fixtures', 'runner', 'util'],
+  testing: ['catalogue', 'db', 'fixtures', 'partitions', 'runner', 'util'],
   seed: ['catalogue', 'fixtures', 'runner', 'util'],
   drift: ['catalogue', 'db', 'runner', 'util'],
-  cli: ['audit', 'catalogue', 'db', 'drift', 'runner', 'seed', 'util'],
+  citus: ['catalogue', 'util'],
+  cli: ['audit', 'catalogue', 'citus', 'db', 'drift', 'partitions', 'runner', 'seed', 'util'],
 }

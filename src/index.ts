@@ -5,7 +5,21 @@ export { RoleNotFoundError, SchemaNotFoundError } from './audit/errors.js'
 export { type ReportFormat, formatReport } from './audit/format-report.js'
 export type { PrimaryKeyRow } from './audit/primary-key-table.js'
 export type { Finding, RuleId } from './audit/rules/index.js'
+export { checkDatabaseDistribution } from './citus/check-database-distribution.js'
+export { type PlanCheck, type PlanFinding, type PlanFindingKind, planHolds } from './citus/check-distribution-plan.js'
+export { type Adaptation, type DistributionPlan, type PlannedTable, readDistributionPlan } from './citus/distribution-plan.js'
+export { DistributionPlanError } from './citus/errors.js'
+export { V1_DISTRIBUTION_PLAN } from './citus/v1-distribution-plan.js'
 export { type ServerInfo, checkConnection } from './db/check-connection.js'
+export { PartitionMaintenanceError, PartitionOptionsError } from './partitions/errors.js'
+export {
+  DEFAULT_MONTHS_AHEAD,
+  type PartitionOptions,
+  type PartitionStep,
+  type TablePartitions,
+  maintainPartitions,
+} from './partitions/maintain-partitions.js'
+export { uuidV7LowerBound } from './partitions/uuid-v7-bound.js'
 export { type ConstraintViolation, isConstraintViolation, isForeignKeyViolation } from './db/constraint-violation.js'
 export { type CreateDbOptions, createDb } from './db/create-db.js'
 export { DatabaseConnectionError, DatabaseUrlError, EmbeddedPostgresError, EmbeddedPostgresNotInstalledError } from './db/errors.js'

@@ -1,3 +1,5 @@
+import { type Kysely, sql } from 'kysely'
+
 /** One node of PostgreSQL's `EXPLAIN (FORMAT JSON)` tree, with the fields read here. */
 export interface PlanNode {
   readonly 'Node Type': string
@@ -68,11 +70,34 @@ export interface PlanExpectation {
   readonly indexOnly?: boolean
   /** Tables big enough that a sequential scan of them is a missing or unused index. */
   readonly noSeqScanOn: ReadonlySet<string>
+  /** The partitions and their indexes, each with the table or index it is part of: a scan of one counts as a scan of that. */
+  readonly parents?: ReadonlyMap<string, string>
+}
+
+/**
+ * Each partition of the current schema that holds pages, and each index of a partition, with the partitioned
+ * table or index it is part of. An empty partition keeps its name: a sequential scan of it reads nothing.
+ */
+export async function partitionParents(db: Kysely<any>): Promise<ReadonlyMap<string, string>> {
+  const { rows } = await sql<{ child: string; parent: string }>`
+    SELECT c.relname AS child, p.relname AS parent
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relispartition AND (c.relkind = 'i' OR c.relpages > 0)
+  `.execute(db)
+  return new Map(rows.map(({ child, parent }) => [child, parent]))
 }
 
 /** What is wrong with `root` under `expectation`, one line per problem; empty when nothing is. */
-export function planProblems(root: PlanNode, { indexes, indexOnly = false, noSeqScanOn }: PlanExpectation): string[] {
-  const nodes = planNodes(root)
+export function planProblems(root: PlanNode, { indexes, indexOnly = false, noSeqScanOn, parents }: PlanExpectation): string[] {
+  const nodes = planNodes(root).map((node): PlanNode => {
+    const index = node['Index Name']
+    const relation = node['Relation Name']
+    return {
+      ...node,
+      ...(index === undefined ? {} : { 'Index Name': parents?.get(index) ?? index }),
+      ...(relation === undefined ? {} : { 'Relation Name': parents?.get(relation) ?? relation }),
+    }
+  })
   const problems: string[] = []
   for (const index of indexes) {
     if (!nodes.some((node) => node['Index Name'] === index && INDEX_SCANS.includes(node['Node Type']))) {

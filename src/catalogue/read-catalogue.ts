@@ -185,7 +185,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       LEFT JOIN pg_class ref ON ref.oid = con.confrelid
       LEFT JOIN pg_namespace ref_ns ON ref_ns.oid = ref.relnamespace
       LEFT JOIN pg_trigger tg ON tg.tgconstraint = con.oid AND con.contype = 't'
-      WHERE ${inSchema('c')} AND con.contype <> 'n'
+      WHERE ${inSchema('c')} AND con.contype <> 'n' AND con.conparentid = 0
       ORDER BY c.relname, con.conname
     `.execute(db),
       sql<Index>`

@@ -1,8 +1,10 @@
 import type { Command } from './command.js'
 import { auditCommand } from './commands/audit.js'
 import { checkCommand } from './commands/check.js'
+import { citusCheckCommand } from './commands/citus-check.js'
 import { makeCommand } from './commands/make.js'
 import { migrateCommands } from './commands/migrate.js'
+import { partitionsCommand } from './commands/partitions.js'
 import { seedCommand } from './commands/seed.js'
 import { serverCommands } from './commands/server.js'
 import { statusCommand } from './commands/status.js'
@@ -13,7 +15,9 @@ export const commands: readonly Command[] = [
   statusCommand,
   checkCommand,
   makeCommand,
+  partitionsCommand,
   seedCommand,
   auditCommand,
+  citusCheckCommand,
   ...serverCommands,
 ]

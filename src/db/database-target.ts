@@ -14,6 +14,8 @@ export interface DatabaseTarget {
   readonly description: string
   /** The target's URL, to scrub its password from anything printed. */
   readonly url: string
+  /** It is the embedded PostgreSQL of `.data/`, which no URL named. */
+  readonly embedded: boolean
   close(): Promise<void>
 }
 
@@ -31,12 +33,12 @@ export async function openDatabaseTarget(
 ): Promise<DatabaseTarget> {
   const given = targetUrlOf(env, url, variables)
   if (given !== undefined) {
-    return open(given.url, (version) => describeTargetUrl(given, version))
+    return open(given.url, false, (version) => describeTargetUrl(given, version))
   }
   const unset = `${variables.join(' and ')} ${variables.length === 1 ? 'is' : 'are'} not set`
   const lease = await useLocalServer(path.resolve(EMBEDDED_DIRECTORY))
   try {
-    const target = await open(lease.url, (version) => {
+    const target = await open(lease.url, true, (version) => {
       const where = `${EMBEDDED_DIRECTORY}/, database "${EMBEDDED_DATABASE}"`
       return `Database: embedded PostgreSQL ${version} in ${where} (${serverState(lease)}, port ${lease.port}; ${unset})`
     })
@@ -64,11 +66,11 @@ function serverState({ startedByDbStart, state }: LocalServerLease): string {
   return state === 'created' ? 'created now' : state === 'started' ? 'started' : 'already running, for another command'
 }
 
-async function open(url: string, describe: (version: string) => string): Promise<DatabaseTarget> {
+async function open(url: string, embedded: boolean, describe: (version: string) => string): Promise<DatabaseTarget> {
   const db = createDb({ url, max: 2 })
   try {
     const { version } = await checkConnection(db, url)
-    return { db, url, description: describe(version), close: () => db.destroy() }
+    return { db, url, embedded, description: describe(version), close: () => db.destroy() }
   } catch (error) {
     await db.destroy()
     throw error

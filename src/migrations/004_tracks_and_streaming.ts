@@ -15,6 +15,15 @@ import { type Kysely, sql } from 'kysely'
  * `track_plays.playlist_id` is created here with its index; its foreign key to
  * `playlists` is added by the playlists migration, which creates that table.
  *
+ * The event tables (plays, playback analytics, bitrate changes, listening
+ * history) are partitioned by range of their UUIDv7 `id`, whose first 48 bits
+ * are the time of creation: a month's partition holds the ids from the
+ * UUIDv7 of its first millisecond to the next month's, so `PRIMARY KEY (id)`
+ * holds as it is. `<table>_id_check` keeps the key a UUIDv7, which routes by
+ * time. This migration creates only the default partition, which catches the
+ * rows of months without one; `veza-db partitions` creates the months and
+ * drops those past their retention (src/partitions).
+ *
  * It is the longest file of src/ that is written by hand: a migration is one unit, applied and
  * reverted whole, and the tables of the streaming domain come and go together.
  */
@@ -244,13 +253,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('completed', 'boolean', (col) => col.notNull().defaultTo(false))
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_plays_pkey', ['id'])
+    .addCheckConstraint('track_plays_id_check', sql`substr(id::text, 15, 1) = '7'`)
     // The target of playback_analytics_track_play_id_track_id_fkey.
     .addUniqueConstraint('track_plays_id_track_id_key', ['id', 'track_id'])
     .addForeignKeyConstraint('track_plays_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint('track_plays_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('set null'))
     .addCheckConstraint('track_plays_source_check', sql`source IN ('direct', 'search', 'playlist', 'profile', 'feed', 'embed')`)
     .addCheckConstraint('track_plays_duration_played_ms_check', sql`duration_played_ms >= 0`)
+    .modifyEnd(sql`PARTITION BY RANGE (id)`)
     .execute()
+  await sql`CREATE TABLE track_plays_default PARTITION OF track_plays DEFAULT`.execute(db)
   // Recent plays of a track.
   await db.schema.createIndex('track_plays_track_id_created_at_idx').on('track_plays').columns(['track_id', 'created_at desc']).execute()
   await db.schema.createIndex('track_plays_user_id_idx').on('track_plays').column('user_id').execute()
@@ -271,6 +283,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('country_code', 'text')
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('playback_analytics_pkey', ['id'])
+    .addCheckConstraint('playback_analytics_id_check', sql`substr(id::text, 15, 1) = '7'`)
     // The analytics of a play name the play's track.
     .addForeignKeyConstraint(
       'playback_analytics_track_play_id_track_id_fkey',
@@ -288,7 +301,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('playback_analytics_bytes_transferred_check', sql`bytes_transferred >= 0`)
     // ISO 3166-1 alpha-2, upper case.
     .addCheckConstraint('playback_analytics_country_code_check', sql`country_code ~ '^[A-Z]{2}$'`)
+    .modifyEnd(sql`PARTITION BY RANGE (id)`)
     .execute()
+  await sql`CREATE TABLE playback_analytics_default PARTITION OF playback_analytics DEFAULT`.execute(db)
   await db.schema
     .createIndex('playback_analytics_track_play_id_track_id_idx')
     .on('playback_analytics')
@@ -313,6 +328,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('buffer_level_ms', 'integer')
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('bitrate_adaptation_logs_pkey', ['id'])
+    .addCheckConstraint('bitrate_adaptation_logs_id_check', sql`substr(id::text, 15, 1) = '7'`)
     .addForeignKeyConstraint('bitrate_adaptation_logs_track_play_id_fkey', ['track_play_id'], 'track_plays', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
@@ -323,7 +339,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addCheckConstraint('bitrate_adaptation_logs_to_bitrate_kbps_check', sql`to_bitrate_kbps > 0`)
     .addCheckConstraint('bitrate_adaptation_logs_playback_position_ms_check', sql`playback_position_ms >= 0`)
     .addCheckConstraint('bitrate_adaptation_logs_buffer_level_ms_check', sql`buffer_level_ms >= 0`)
+    .modifyEnd(sql`PARTITION BY RANGE (id)`)
     .execute()
+  await sql`CREATE TABLE bitrate_adaptation_logs_default PARTITION OF bitrate_adaptation_logs DEFAULT`.execute(db)
   await db.schema.createIndex('bitrate_adaptation_logs_track_play_id_idx').on('bitrate_adaptation_logs').column('track_play_id').execute()
   await db.schema.createIndex('bitrate_adaptation_logs_hls_stream_id_idx').on('bitrate_adaptation_logs').column('hls_stream_id').execute()
 
@@ -335,10 +353,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('progress_ms', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('created_at', 'timestamptz(3)', (col) => col.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
     .addPrimaryKeyConstraint('track_history_pkey', ['id'])
+    .addCheckConstraint('track_history_id_check', sql`substr(id::text, 15, 1) = '7'`)
     .addForeignKeyConstraint('track_history_user_id_fkey', ['user_id'], 'users', ['id'], (fk) => fk.onDelete('cascade'))
     .addForeignKeyConstraint('track_history_track_id_fkey', ['track_id'], 'tracks', ['id'], (fk) => fk.onDelete('cascade'))
     .addCheckConstraint('track_history_progress_ms_check', sql`progress_ms >= 0`)
+    .modifyEnd(sql`PARTITION BY RANGE (id)`)
     .execute()
+  await sql`CREATE TABLE track_history_default PARTITION OF track_history DEFAULT`.execute(db)
   // A user's listening history, most recent first.
   await db.schema.createIndex('track_history_user_id_created_at_idx').on('track_history').columns(['user_id', 'created_at desc']).execute()
   await db.schema.createIndex('track_history_track_id_idx').on('track_history').column('track_id').execute()

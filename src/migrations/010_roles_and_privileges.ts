@@ -21,7 +21,9 @@ import { type Kysely, sql } from 'kysely'
  * `gen_uuid_v7()`, which the defaults of its inserts call. The read-only role may SELECT every table
  * except the columns holding password and token hashes. Tables that later migrations create get the
  * same grants (default privileges of the migrating role in this schema), and their functions are not
- * executable by PUBLIC unless a migration grants them. (Kysely's own Migrator, if it ever runs here
+ * executable by PUBLIC unless a migration grants them. Partitions get nothing: the roles reach their rows
+ * through the partitioned table, and `veza-db partitions` revokes the default grants from each partition it
+ * creates, so that no one bypasses the audit log's rules by naming one. (Kysely's own Migrator, if it ever runs here
  * after 010, creates `kysely_migration_lock` with those default grants: the audit reports it.)
  *
  * Erasing a user rewrites its audit entries (009), which the application role may not: the trigger
@@ -89,7 +91,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I, %I', schema_name, app, readonly);
       FOR table_name IN
         SELECT relname FROM pg_class
-        WHERE relnamespace = schema_name::regnamespace AND relkind IN ('r', 'p')
+        WHERE relnamespace = schema_name::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition
           AND relname NOT IN ('kysely_migration', 'kysely_migration_lock')
       LOOP
         EXECUTE format('GRANT SELECT, INSERT%s ON %I TO %I',

@@ -11,7 +11,11 @@ const MAX_DELAY_MS = 30_000
  * `options.lockRetries` times: one long query or transaction of the backend does not fail a deploy. A retry
  * plans again, so what an earlier attempt committed (runs with migrations outside a transaction) stays done.
  */
-export async function withLockRetries<T>(db: Kysely<any>, options: MigrateOptions, run: () => Promise<T>): Promise<T> {
+export async function withLockRetries<T>(
+  db: Kysely<any>,
+  options: Pick<MigrateOptions, 'lockRetries' | 'onLockRetry'>,
+  run: () => Promise<T>,
+): Promise<T> {
   const retries = options.lockRetries ?? DEFAULT_LOCK_RETRIES
   for (let attempt = 1; ; attempt++) {
     try {
@@ -21,7 +25,7 @@ export async function withLockRetries<T>(db: Kysely<any>, options: MigrateOption
         throw error
       }
       if (attempt > retries) {
-        throw retries === 0
+        throw retries === 0 || !(error instanceof MigrationError)
           ? error
           : new MigrationError(`${error.message}; it was tried ${attempt} times`, error.migrationName, { cause: error.cause })
       }
@@ -30,7 +34,7 @@ export async function withLockRetries<T>(db: Kysely<any>, options: MigrateOption
         attempt: attempt + 1,
         attempts: retries + 1,
         delayMs,
-        migration: error.migrationName,
+        migration: error instanceof MigrationError ? error.migrationName : undefined,
         holders: await lockHolders(db),
       })
       await sleep(delayMs)
@@ -38,8 +42,10 @@ export async function withLockRetries<T>(db: Kysely<any>, options: MigrateOption
   }
 }
 
-function timedOutOnLock(error: unknown): error is MigrationError {
-  return error instanceof MigrationError && (error.cause as { code?: unknown } | undefined)?.code === '55P03'
+/** A MigrationError caused by `lock_timeout`, or that error itself. */
+function timedOutOnLock(error: unknown): error is Error {
+  const failure = error instanceof MigrationError ? error.cause : error
+  return (failure as { code?: unknown } | undefined)?.code === '55P03'
 }
 
 /** The other sessions that hold a lock on a table of the current schema, longest-running first. */

@@ -34,7 +34,7 @@ export async function checkNoForeignRelations(trx: Kysely<any>, applied: readonl
   }
   const { rows } = await sql<{ schema: string; name: string }>`
     SELECT current_schema() AS schema, relname AS name FROM pg_class
-    WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'f')
+    WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'f') AND NOT relispartition
     ORDER BY relname
   `.execute(trx)
   const foreign = rows.filter((row) => !created.has(row.name)).map((row) => row.name)

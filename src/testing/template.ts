@@ -3,6 +3,8 @@ import pg from 'pg'
 import { createDb } from '../db/create-db.js'
 import { createDatabase, dropDatabase } from '../db/database-admin.js'
 import { withDatabase } from '../db/database-url.js'
+import { maintainPartitions } from '../partitions/maintain-partitions.js'
+import { formatMonth, monthOf } from '../partitions/month.js'
 import { type MigrationFile, loadMigrationFiles } from '../runner/migration-files.js'
 import { migrationFolder } from '../runner/migration-folder.js'
 import { runMigrations } from '../runner/migrator.js'
@@ -37,7 +39,7 @@ export function forgetTemplate(serverUrl: string, folder: string = migrationFold
 
 async function ensureTemplate(serverUrl: string, folder: string): Promise<string> {
   const migrations = await loadMigrationFiles(folder)
-  const name = `${TEMPLATE_PREFIX}${migrationsHash(migrations)}`
+  const name = `${TEMPLATE_PREFIX}${migrationsHash(migrations, formatMonth(monthOf(new Date())))}`
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 })
   await client.connect()
   try {
@@ -66,6 +68,7 @@ async function buildTemplate(client: pg.Client, serverUrl: string, name: string,
   const db = createDb({ url: withDatabase(serverUrl, `${name}_building`), max: 1 })
   try {
     await runMigrations(db, migrations, { kind: 'latest' })
+    await maintainPartitions(db)
   } finally {
     await db.destroy()
   }
@@ -91,9 +94,11 @@ async function dropOtherTemplates(client: pg.Client, keep: string): Promise<void
  * migrations: the checksums hash the SQL each renders to, so the TypeScript
  * sources and the JavaScript the package ships name the same template on a
  * shared server, where a hash of the files' bytes made them replace each other's.
+ * The month goes in too: a template holds the partitions of its month and the
+ * next ones, and a new month gets a new template.
  */
-function migrationsHash(migrations: readonly MigrationFile[]): string {
-  const hash = createHash('sha256')
+function migrationsHash(migrations: readonly MigrationFile[], month: string): string {
+  const hash = createHash('sha256').update(`${month}\0`)
   for (const { name, checksum } of migrations) {
     hash.update(`${name}\0${checksum}\0`)
   }

@@ -26,8 +26,8 @@ async function truncateIn(trx: Kysely<Database>): Promise<void> {
   const { rows: roles } = await sql<{ role: string }>`SELECT current_setting('role') AS role`.execute(trx)
   await sql`SET LOCAL ROLE NONE`.execute(trx)
   const { rows } = await sql<{ table: string }>`
-    SELECT tablename AS table FROM pg_tables
-    WHERE schemaname = 'public' AND tablename <> ALL (${BOOKKEEPING_TABLES})
+    SELECT relname AS table FROM pg_class
+    WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> ALL (${BOOKKEEPING_TABLES})
   `.execute(trx)
   if (rows.length > 0) {
     await sql`TRUNCATE TABLE ${sql.join(rows.map(({ table }) => sql.table(`public.${table}`)))}`.execute(trx)

@@ -13,6 +13,7 @@ import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { getMigrationStatus, migrateToLatest, rollbackAll } from '../../src/runner/migrator.js'
 import { type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
+import { publicTables } from '../support/public-tables.js'
 import { createsTable } from '../support/migration-sources.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { type CliResult, STATE_LABELS, repoRoot, runCli, runCliEach, runCliProcess } from '../support/run-cli.js'
@@ -38,8 +39,10 @@ const SCRIPTS: Readonly<Record<string, string>> = {
   status: 'migrate:status',
   check: 'migrate:check',
   make: 'migrate:make',
+  partitions: 'db:partitions',
   seed: 'db:seed',
   audit: 'audit',
+  'citus-check': 'citus:check',
   start: 'db:start',
   url: 'db:url',
   psql: 'db:psql',
@@ -85,13 +88,6 @@ function stepsOf(result: CliResult): [direction: string, name: string][] {
     const match = STEP_LINE.exec(line)
     return match ? [[match[1]!, match[2]!] as [string, string]] : []
   })
-}
-
-async function publicTables(db: Kysely<any>): Promise<string[]> {
-  const { rows } = await sql<{ tablename: string }>`
-    SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename
-  `.execute(db)
-  return rows.map((row) => row.tablename)
 }
 
 async function publicFunctions(db: Kysely<any>): Promise<string[]> {

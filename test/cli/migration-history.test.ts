@@ -10,6 +10,7 @@ import { MIGRATION_TABLE } from '../../src/runner/migration-tables.js'
 import { migrationFolder } from '../../src/runner/migration-folder.js'
 import { migrateTo } from '../../src/runner/migrator.js'
 import { type CreateTestDatabaseOptions, type TestDatabase, createTestDatabase } from '../../src/testing/test-database.js'
+import { publicTables } from '../support/public-tables.js'
 import { kyselyMigrator } from '../support/kysely-migrator.js'
 import { snapshotCatalogue } from '../support/catalogue-snapshot.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
@@ -105,12 +106,6 @@ async function checksumsOf(db: Kysely<any>): Promise<Record<string, string | nul
 /** Everything a migration run could change: the catalogue of `public` and the migration table. */
 async function stateOf(db: Kysely<any>): Promise<{ catalogue: Record<string, string[]>; history: HistoryRow[] | undefined }> {
   return { catalogue: await snapshotCatalogue(db), history: await historyOf(db) }
-}
-
-/** The tables of `public`, from pg_catalog. */
-async function publicTables(db: Kysely<any>): Promise<string[]> {
-  const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)
-  return rows.map((row) => row.name).sort()
 }
 
 /** The command was refused: exit code 4, nothing on stdout, and one error line after the "Database:" line; returns it. */

@@ -20,7 +20,9 @@ try {
   const [first, second] = [await createTestDatabase(), await createTestDatabase()]
   try {
     const { rows } = await sql<{ table: TableName }>`
-      SELECT tablename AS table FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely%' ORDER BY 1
+      SELECT relname AS table FROM pg_class
+      WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND relname NOT LIKE 'kysely%'
+      ORDER BY 1
     `.execute(first.db)
     const factory = fixtures(first.db)
     for (const { table } of rows) {

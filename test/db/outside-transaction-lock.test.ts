@@ -22,9 +22,9 @@ import {
   withSetting,
 } from '../support/outside-transaction.js'
 
-const PLAYS_INDEX = 'track_plays_completed_created_at_idx'
+const SHARES_INDEX = 'track_shares_channel_created_at_idx'
 const MIGRATIONS = {
-  '011_track_plays_index': concurrentIndex(PLAYS_INDEX, 'ON track_plays (completed, created_at)'),
+  '011_track_shares_index': concurrentIndex(SHARES_INDEX, 'ON track_shares (channel, created_at)'),
   '012_notes': migrationSource([run('CREATE TABLE notes (id integer PRIMARY KEY)')], [run('DROP TABLE notes')]),
 }
 const CREATE_INDEX = 'CREATE INDEX CONCURRENTLY'
@@ -63,7 +63,9 @@ describe('migrator, with a migration outside a transaction: its session and the 
     const database = await newDatabase()
     const migrationFolder = await folderWith(MIGRATIONS)
     const track = await fixtures(database.db).create('tracks')
-    const blocker = await openTransaction(database.url, [`INSERT INTO track_plays (track_id) VALUES ('${track.id}')`])
+    const blocker = await openTransaction(database.url, [
+      `INSERT INTO track_shares (track_id, user_id, channel) VALUES ('${track.id}', '${track.user_id}', 'link')`,
+    ])
     return { database, migrationFolder, blocker }
   }
 
@@ -82,12 +84,12 @@ describe('migrator, with a migration outside a transaction: its session and the 
       const pid = await blockedIndexBuild(db, () => {
         expect(exited, 'the run should still be running').to.equal(false)
       })
-      expect(await invalidIndexes(db), 'the index being built').to.deep.equal([PLAYS_INDEX])
+      expect(await invalidIndexes(db), 'the index being built').to.deep.equal([SHARES_INDEX])
       expect(await advisoryLocks(db)).to.deep.equal({ held: 1, awaited: 0 })
       cli.child.kill('SIGKILL')
       const result = await cli.result
       expect(result.code).to.equal(null)
-      expect(result.stderr, 'the step never finished').not.to.include('011_track_plays_index')
+      expect(result.stderr, 'the step never finished').not.to.include('011_track_shares_index')
       await waitFor("the killed run's session to end", async () => !(await sessionExists(db, pid)), 30_000)
     } finally {
       await blocker.end()
@@ -98,14 +100,14 @@ describe('migrator, with a migration outside a transaction: its session and the 
       'the killed run recorded nothing',
     ).to.deep.equal([])
     expect(await advisoryLocks(db)).to.deep.equal({ held: 0, awaited: 0 })
-    expect(await invalidIndexes(db)).to.deep.equal([PLAYS_INDEX])
+    expect(await invalidIndexes(db)).to.deep.equal([SHARES_INDEX])
     let waited = false
     const steps = await migrateToLatest(db, { migrationFolder, onWait: () => (waited = true) })
     expect(waited, 'the next run should not wait for the lock').to.equal(false)
-    expect(namesOf(steps)).to.deep.equal(['up 011_track_plays_index', 'up 012_notes'])
-    expect(await indexState(db, PLAYS_INDEX)).to.equal('valid')
+    expect(namesOf(steps)).to.deep.equal(['up 011_track_shares_index', 'up 012_notes'])
+    expect(await indexState(db, SHARES_INDEX)).to.equal('valid')
     expect(await invalidIndexes(db)).to.deep.equal([])
-    expect((await recordedNames(db)).filter((name) => name >= '011')).to.deep.equal(['011_track_plays_index', '012_notes'])
+    expect((await recordedNames(db)).filter((name) => name >= '011')).to.deep.equal(['011_track_shares_index', '012_notes'])
   })
 
   it('should make a second run wait while a run outside a transaction is blocked, then find nothing left to do', async () => {
@@ -143,7 +145,7 @@ describe('migrator, with a migration outside a transaction: its session and the 
         outcome.status === 'fulfilled' ? namesOf(outcome.value) : `failed: ${messageOf(outcome.reason)}`,
       )
 
-      expect(outcomes).to.deep.equal([['up 011_track_plays_index', 'up 012_notes'], []])
+      expect(outcomes).to.deep.equal([['up 011_track_shares_index', 'up 012_notes'], []])
       expect(namesOf(firstSteps)).to.deep.equal(outcomes[0])
       expect(secondSteps).to.deep.equal([])
       expect(waits).to.equal(1)
@@ -153,8 +155,8 @@ describe('migrator, with a migration outside a transaction: its session and the 
       await second.destroy()
     }
     const recorded = await recordedNames(db)
-    expect(recorded.filter((name) => name >= '011')).to.deep.equal(['011_track_plays_index', '012_notes'])
-    expect(await indexState(db, PLAYS_INDEX)).to.equal('valid')
+    expect(recorded.filter((name) => name >= '011')).to.deep.equal(['011_track_shares_index', '012_notes'])
+    expect(await indexState(db, SHARES_INDEX)).to.equal('valid')
     expect(await advisoryLocks(db)).to.deep.equal({ held: 0, awaited: 0 })
   })
 

@@ -36,9 +36,9 @@ const execFileAsync = promisify(execFile)
 /** The migrations of the package, as the migrated test databases record them. */
 const PACKAGE = (await loadMigrationFiles(packageMigrations)).map((migration) => migration.name)
 
-const PLAYS_INDEX = 'track_plays_completed_created_at_idx'
-const PLAYS_INDEX_MIGRATION = { '011_track_plays_index': concurrentIndex(PLAYS_INDEX, 'ON track_plays (completed, created_at)') }
-const PLAYS = 30_000
+const SHARES_INDEX = 'track_shares_channel_created_at_idx'
+const SHARES_INDEX_MIGRATION = { '011_track_shares_index': concurrentIndex(SHARES_INDEX, 'ON track_shares (channel, created_at)') }
+const SHARES = 30_000
 
 const NOTES = migrationSource([run('CREATE TABLE notes (id integer PRIMARY KEY, body text)')], [run('DROP TABLE notes')])
 const NOTES_INDEX = concurrentIndex('notes_body_idx', 'ON notes (body)')
@@ -67,19 +67,19 @@ async function tableExists(db: Kysely<any>, table: string): Promise<boolean> {
   return rows[0]!.exists
 }
 
-async function countPlays(db: Kysely<any>): Promise<number> {
-  const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM track_plays`.execute(db)
+async function countShares(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM track_shares`.execute(db)
   return rows[0]!.count
 }
 
-/** The plays the index holds: an index-only count, checked to be one. */
-async function countPlaysInIndex(db: Kysely<any>): Promise<number> {
+/** The shares the index holds: an index-only count, checked to be one. */
+async function countSharesInIndex(db: Kysely<any>): Promise<number> {
   return db.transaction().execute(async (trx) => {
     await sql`SET LOCAL enable_seqscan = off`.execute(trx)
     await sql`SET LOCAL enable_bitmapscan = off`.execute(trx)
-    const query = sql`SELECT count(*)::int AS count FROM track_plays WHERE completed IN (true, false)`
+    const query = sql`SELECT count(*)::int AS count FROM track_shares WHERE channel IN ('link', 'embed', 'social', 'message')`
     const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${query}`.execute(trx)
-    expect(plan.map((line) => line['QUERY PLAN']).join('\n')).to.include(PLAYS_INDEX)
+    expect(plan.map((line) => line['QUERY PLAN']).join('\n')).to.include(SHARES_INDEX)
     const { rows } = await sql<{ count: number }>`${query}`.execute(trx)
     return rows[0]!.count
   })
@@ -90,27 +90,31 @@ describe('migrator, with migrations outside a transaction', () => {
   const newDatabase = useOwnerDatabases()
 
   describe('a CREATE INDEX CONCURRENTLY on a table being written to', () => {
-    /** A migrated database with PLAYS plays of one track, and that track. */
+    /** A migrated database with SHARES shares of one track, and that track. */
     async function populatedDatabase() {
       const database = await newDatabase()
       const track = await fixtures(database.db).create('tracks')
       await sql`
-        INSERT INTO track_plays (track_id, user_id, duration_played_ms, completed)
-        SELECT ${track.id}, ${track.user_id}, n, n % 2 = 0 FROM generate_series(1, ${PLAYS}) AS n
+        INSERT INTO track_shares (track_id, user_id, channel)
+        SELECT ${track.id}, ${track.user_id}, (ARRAY['link', 'embed', 'social', 'message'])[n % 4 + 1] FROM generate_series(1, ${SHARES}) AS n
       `.execute(database.db)
-      await sql`ANALYZE track_plays`.execute(database.db)
+      await sql`ANALYZE track_shares`.execute(database.db)
       return { database, track }
     }
 
-    /** Runs `work` while three writers insert plays one by one, from before it starts until after it ends; returns their counts. */
-    async function whileWriting(url: string, trackId: string, work: () => Promise<void>): Promise<number[]> {
-      const writers = await startWriters(url, 3, `INSERT INTO track_plays (track_id, completed) VALUES ('${trackId}', true)`)
+    /** Runs `work` while three writers insert shares one by one, from before it starts until after it ends; returns their counts. */
+    async function whileWriting(url: string, track: { id: string; user_id: string }, work: () => Promise<void>): Promise<number[]> {
+      const writers = await startWriters(
+        url,
+        3,
+        `INSERT INTO track_shares (track_id, user_id, channel) VALUES ('${track.id}', '${track.user_id}', 'link')`,
+      )
       try {
-        await waitFor('each writer to insert a play', () => writers.inserted.every((count) => count > 0) || writers.errors.length > 0)
+        await waitFor('each writer to insert a share', () => writers.inserted.every((count) => count > 0) || writers.errors.length > 0)
         await work()
         const after = [...writers.inserted]
         await waitFor(
-          'each writer to insert a play after the run',
+          'each writer to insert a share after the run',
           () => writers.inserted.every((n, i) => n > after[i]!) || writers.errors.length > 0,
         )
       } finally {
@@ -120,48 +124,48 @@ describe('migrator, with migrations outside a transaction', () => {
       return [...writers.inserted]
     }
 
-    /** The index is valid and holds every play, those of the writers too; 011 is recorded once. */
+    /** The index is valid and holds every share, those of the writers too; 011 is recorded once. */
     async function expectIndexBuilt(db: Kysely<Database>, inserted: readonly number[]): Promise<void> {
-      expect(await indexState(db, PLAYS_INDEX)).to.equal('valid')
+      expect(await indexState(db, SHARES_INDEX)).to.equal('valid')
       expect(await invalidIndexes(db)).to.deep.equal([])
-      const total = PLAYS + inserted.reduce((sum, count) => sum + count, 0)
-      expect(await countPlays(db)).to.equal(total)
-      expect(await countPlaysInIndex(db)).to.equal(total)
-      expect(await recordedNames(db)).to.deep.equal([...PACKAGE, '011_track_plays_index'])
+      const total = SHARES + inserted.reduce((sum, count) => sum + count, 0)
+      expect(await countShares(db)).to.equal(total)
+      expect(await countSharesInIndex(db)).to.equal(total)
+      expect(await recordedNames(db)).to.deep.equal([...PACKAGE, '011_track_shares_index'])
     }
 
     it('should build it with migrateToLatest while every insert of the writers succeeds, and record it', async () => {
       const { database, track } = await populatedDatabase()
-      const migrationFolder = await folderWith(PLAYS_INDEX_MIGRATION)
+      const migrationFolder = await folderWith(SHARES_INDEX_MIGRATION)
       let steps: MigrationStep[] = []
 
-      const inserted = await whileWriting(database.url, track.id, async () => {
+      const inserted = await whileWriting(database.url, track, async () => {
         steps = await migrateToLatest(database.db, { migrationFolder })
       })
 
-      expect(namesOf(steps)).to.deep.equal(['up 011_track_plays_index'])
+      expect(namesOf(steps)).to.deep.equal(['up 011_track_shares_index'])
       await expectIndexBuilt(database.db, inserted)
       const status = await getMigrationStatus(database.db, { migrationFolder })
-      expect(status.at(-1)).to.include({ name: '011_track_plays_index', state: 'applied' })
+      expect(status.at(-1)).to.include({ name: '011_track_shares_index', state: 'applied' })
     })
 
     it('should build it with migrate:latest while every insert of the writers succeeds, and migrate:status show it applied', async () => {
       const { database, track } = await populatedDatabase()
-      const env = { VEZA_DB_MIGRATION_FOLDER: await folderWith(PLAYS_INDEX_MIGRATION) }
+      const env = { VEZA_DB_MIGRATION_FOLDER: await folderWith(SHARES_INDEX_MIGRATION) }
       const latest: { result?: CliResult } = {}
 
-      const inserted = await whileWriting(database.url, track.id, async () => {
+      const inserted = await whileWriting(database.url, track, async () => {
         latest.result = await runCli(['latest'], database.url, env)
       })
 
       expect(latest.result?.code, latest.result?.stderr).to.equal(0)
       expect(latest.result?.stderr)
-        .to.match(/^ {2}up\s+011_track_plays_index\s+\d/m)
+        .to.match(/^ {2}up\s+011_track_shares_index\s+\d/m)
         .and.to.include('Applied 1 migration in ')
       await expectIndexBuilt(database.db, inserted)
       const status = await runCli(['status'], database.url, env)
       expect(status.code, status.stderr).to.equal(0)
-      expect(status.stdoutLines.at(-1)).to.match(/^011_track_plays_index\s+applied \d{4}-/)
+      expect(status.stdoutLines.at(-1)).to.match(/^011_track_shares_index\s+applied \d{4}-/)
       expect(status.stdout).not.to.include('INVALID')
     })
   })
@@ -209,67 +213,74 @@ describe('migrator, with migrations outside a transaction', () => {
   })
 
   describe('a CREATE UNIQUE INDEX CONCURRENTLY that fails on duplicates', () => {
-    const UNIQUE_INDEX = 'track_plays_one_per_track_idx'
-    const migrations = { '011_one_play_per_track': concurrentIndex(UNIQUE_INDEX, 'ON track_plays (track_id)', true) }
+    const UNIQUE_INDEX = 'track_shares_one_per_track_idx'
+    const migrations = { '011_one_share_per_track': concurrentIndex(UNIQUE_INDEX, 'ON track_shares (track_id)', true) }
 
     it('should leave an INVALID index, not record it and say so; once fixed, the next run rebuilds and records it', async () => {
       const { db, url } = await newDatabase()
       const migrationFolder = await folderWith(migrations)
       const track = await fixtures(db).create('tracks')
-      await sql`INSERT INTO track_plays (track_id) VALUES (${track.id}), (${track.id}), (${track.id})`.execute(db)
+      await sql`
+        INSERT INTO track_shares (track_id, user_id, channel)
+        VALUES (${track.id}, ${track.user_id}, 'link'), (${track.id}, ${track.user_id}, 'embed'), (${track.id}, ${track.user_id}, 'social')
+      `.execute(db)
 
       const error = await rejectionOf(migrateToLatest(db, { migrationFolder }), MigrationError)
 
-      expect(error.migrationName).to.equal('011_one_play_per_track')
-      expect(error.message).to.include('011_one_play_per_track (up) failed: could not create unique index')
+      expect(error.migrationName).to.equal('011_one_share_per_track')
+      expect(error.message).to.include('011_one_share_per_track (up) failed: could not create unique index')
       expect(error.message).to.include('it ran outside a transaction, so it is not recorded as applied')
       expect(error.message).to.include('a CREATE INDEX CONCURRENTLY leaves an INVALID index')
       expect(await invalidIndexes(db)).to.deep.equal([UNIQUE_INDEX])
       expect(await recordedNames(db)).to.deep.equal(PACKAGE)
       expect(await advisoryLocks(db), 'the failed run should have released the migration lock').to.deep.equal({ held: 0, awaited: 0 })
       const failed = (await getMigrationStatus(db, { migrationFolder })).at(-1)!
-      expect(failed).to.include({ name: '011_one_play_per_track', state: 'pending' })
+      expect(failed).to.include({ name: '011_one_share_per_track', state: 'pending' })
       expect(failed.interrupted?.direction, 'the attempt the failed run left').to.equal('up')
       const status = await runCli(['status'], url, { VEZA_DB_MIGRATION_FOLDER: migrationFolder })
       expect(status.code, status.stderr).to.equal(0)
       expect(status.stdoutLines.filter((line) => line.startsWith('INVALID'))).to.have.length(1)
-      expect(status.stdout).to.include(`INVALID index ${UNIQUE_INDEX} on track_plays`)
+      expect(status.stdout).to.include(`INVALID index ${UNIQUE_INDEX} on track_shares`)
       expect(
-        status.stdoutLines.filter((line) => line.startsWith('INTERRUPTED 011_one_play_per_track (up): a run started it')),
+        status.stdoutLines.filter((line) => line.startsWith('INTERRUPTED 011_one_share_per_track (up): a run started it')),
       ).to.have.length(1)
 
-      await sql`DELETE FROM track_plays WHERE id NOT IN (SELECT id FROM track_plays LIMIT 1)`.execute(db)
+      await sql`DELETE FROM track_shares WHERE id NOT IN (SELECT id FROM track_shares LIMIT 1)`.execute(db)
       const resumed: string[] = []
       const steps = await migrateToLatest(db, { migrationFolder, onResume: ({ name }) => resumed.push(name) })
 
-      expect(resumed, 'the run says it runs again what an earlier run left').to.deep.equal(['011_one_play_per_track'])
+      expect(resumed, 'the run says it runs again what an earlier run left').to.deep.equal(['011_one_share_per_track'])
       expect((await getMigrationStatus(db, { migrationFolder })).at(-1)!.interrupted).to.equal(undefined)
-      expect(namesOf(steps)).to.deep.equal(['up 011_one_play_per_track'])
+      expect(namesOf(steps)).to.deep.equal(['up 011_one_share_per_track'])
       expect(await indexState(db, UNIQUE_INDEX)).to.equal('valid')
       expect(await invalidIndexes(db)).to.deep.equal([])
-      expect(await recordedNames(db)).to.deep.equal([...PACKAGE, '011_one_play_per_track'])
-      await expectPgError(sql`INSERT INTO track_plays (track_id) VALUES (${track.id})`.execute(db), '23505', UNIQUE_INDEX)
+      expect(await recordedNames(db)).to.deep.equal([...PACKAGE, '011_one_share_per_track'])
+      await expectPgError(
+        sql`INSERT INTO track_shares (track_id, user_id, channel) VALUES (${track.id}, ${track.user_id}, 'message')`.execute(db),
+        '23505',
+        UNIQUE_INDEX,
+      )
     })
   })
 
   describe('reverting a migration outside a transaction', () => {
     it('should run its down outside a transaction and remove its history row', async () => {
       const { db } = await newDatabase()
-      const migrationFolder = await folderWith(PLAYS_INDEX_MIGRATION)
+      const migrationFolder = await folderWith(SHARES_INDEX_MIGRATION)
       await migrateToLatest(db, { migrationFolder })
-      expect(await indexState(db, PLAYS_INDEX)).to.equal('valid')
+      expect(await indexState(db, SHARES_INDEX)).to.equal('valid')
       // What its down runs cannot run in a transaction.
       await expectPgError(
-        db.transaction().execute((trx) => sql`DROP INDEX CONCURRENTLY IF EXISTS ${sql.id(PLAYS_INDEX)}`.execute(trx)),
+        db.transaction().execute((trx) => sql`DROP INDEX CONCURRENTLY IF EXISTS ${sql.id(SHARES_INDEX)}`.execute(trx)),
         '25001',
       )
 
       const steps = await migrateDown(db, { migrationFolder })
 
-      expect(namesOf(steps)).to.deep.equal(['down 011_track_plays_index'])
-      expect(await indexState(db, PLAYS_INDEX)).to.equal('missing')
+      expect(namesOf(steps)).to.deep.equal(['down 011_track_shares_index'])
+      expect(await indexState(db, SHARES_INDEX)).to.equal('missing')
       expect(await recordedNames(db)).to.deep.equal(PACKAGE)
-      expect((await getMigrationStatus(db, { migrationFolder })).at(-1)).to.include({ name: '011_track_plays_index', state: 'pending' })
+      expect((await getMigrationStatus(db, { migrationFolder })).at(-1)).to.include({ name: '011_track_shares_index', state: 'pending' })
     })
   })
 

@@ -339,6 +339,7 @@ describe('evolving a live database (docs/EVOLVING.md)', () => {
         UNION ALL SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'listening_history'::regclass ORDER BY 1
       `.execute(live.db)
       expect(names.map((row) => row.name)).to.deep.equal([
+        'listening_history_id_check',
         'listening_history_pkey',
         'listening_history_pkey',
         'listening_history_progress_ms_check',

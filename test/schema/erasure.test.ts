@@ -480,10 +480,11 @@ describe('erasure of a user', () => {
   })
 
   describe('event rows rewritten', () => {
-    /** How many rows of `table` this transaction has updated and deleted so far. */
+    /** How many rows of `table` (of its partitions, for a partitioned one) this transaction has updated and deleted so far. */
     async function writes(trx: Kysely<any>, table: string): Promise<{ updated: number; deleted: number }> {
       const { rows } = await sql<{ updated: string; deleted: string }>`
-        SELECT n_tup_upd AS updated, n_tup_del AS deleted FROM pg_stat_xact_user_tables WHERE relid = ${table}::regclass
+        SELECT sum(n_tup_upd) AS updated, sum(n_tup_del) AS deleted FROM pg_stat_xact_user_tables
+        WHERE relid IN (SELECT relid FROM pg_partition_tree(${table}::regclass))
       `.execute(trx)
       return { updated: Number(rows[0]?.updated ?? 0), deleted: Number(rows[0]?.deleted ?? 0) }
     }

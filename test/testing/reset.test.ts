@@ -8,6 +8,7 @@ import { createTestDatabase } from '../../src/testing/test-database.js'
 import { type TestTransaction, startTestTransaction } from '../../src/testing/test-transaction.js'
 import { truncateAllTables } from '../../src/testing/truncate-all-tables.js'
 import { PASSWORD_HASH } from '../../workload/hashes.js'
+import { publicTables } from '../support/public-tables.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
 let sequence = 0
@@ -52,9 +53,7 @@ describe('truncateAllTables', () => {
 
     await truncateAllTables(db())
 
-    const { rows: tables } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(
-      database.ownerDb,
-    )
+    const tables = (await publicTables(database.ownerDb)).map((name) => ({ name }))
     const left: Record<string, number> = {}
     for (const { name } of tables) {
       const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM ${sql.table(name)}`.execute(database.ownerDb)

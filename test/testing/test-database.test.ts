@@ -19,6 +19,7 @@ import {
   testServer,
 } from '../../src/testing/index.js'
 import { migratedTemplate } from '../../src/testing/template.js'
+import { publicTables } from '../support/public-tables.js'
 import { useMigrationFolders } from '../support/migration-folders.js'
 import { bin, run, useExampleFolders } from '../support/readme.js'
 import { repoRoot } from '../support/run-cli.js'
@@ -36,9 +37,6 @@ async function serverQuery<T extends pg.QueryResultRow>(text: string, values: un
 
 const databaseExists = async (name: string): Promise<boolean> =>
   (await serverQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length > 0
-
-const publicTables = async (db: Kysely<any>): Promise<string[]> =>
-  (await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`.execute(db)).rows.map((row) => row.name)
 
 /** Polls `condition` until it holds or `ms` pass; returns whether it held. */
 async function eventually(condition: () => Promise<boolean>, ms = 15_000): Promise<boolean> {

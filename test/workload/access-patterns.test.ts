@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../src/index.js'
 import { auditPatterns } from '../../workload/audit-patterns.js'
 import { identityPatterns } from '../../workload/identity-patterns.js'
-import { explain } from '../../workload/plan.js'
+import { explain, partitionParents } from '../../workload/plan.js'
 import { playlistPatterns } from '../../workload/playlist-patterns.js'
 import { bigTables, seed, seedCounts, seededTables } from '../../workload/seed.js'
 import { trackPatterns } from '../../workload/track-patterns.js'
@@ -36,7 +36,8 @@ describe('access patterns', () => {
     const through = pattern.indexes.join(' and ')
     it(`should ${pattern.should}, through ${pattern.indexOnly ? 'an index-only scan of ' : ''}${through}`, async () => {
       const plan = await explain(pattern.query(db()))
-      expectPlan(plan, { indexes: pattern.indexes, indexOnly: pattern.indexOnly, noSeqScanOn: bigTables })
+      const parents = await partitionParents(db())
+      expectPlan(plan, { indexes: pattern.indexes, indexOnly: pattern.indexOnly, noSeqScanOn: bigTables, parents })
       const { actual, expected } = await pattern.run(db())
       expect(actual).to.deep.equal(expected)
     })

@@ -1,9 +1,11 @@
 import { INVALID_INDEX_ADVICE, readInvalidIndexes } from '../../catalogue/invalid-indexes.js'
+import { maintainPartitions } from '../../partitions/maintain-partitions.js'
 import type { MigrateOptions, MigrationTarget } from '../../runner/migrate-options.js'
 import { migrate, renderMigrationScript } from '../../runner/migrator.js'
 import { formatDuration } from '../../util/format-duration.js'
 import { plural } from '../../util/plural.js'
 import type { CommandInput } from '../command.js'
+import { formatLockRetry } from '../format-lock-retry.js'
 import { withMigrateTarget } from '../with-target.js'
 
 /**
@@ -28,17 +30,11 @@ export async function runMigrate(
     onResume: ({ name, startedAt }) => {
       output.log(`Running ${name} again: a run started it outside a transaction at ${startedAt.toISOString()} and did not finish.`)
     },
-    onLockRetry: ({ attempt, attempts, delayMs, migration, holders }) => {
-      const held = holders.map(
-        ({ pid, ageSeconds, state, query }) => `pid ${pid} (${state ?? 'gone'} for ${ageSeconds ?? '?'} s: ${query ?? ''})`,
-      )
-      output.log(
-        `${migration ?? 'The run'} timed out waiting for a lock; ${held.length > 0 ? `locks held by ${held.join(', ')}; ` : ''}` +
-          `attempt ${attempt} of ${attempts} in ${formatDuration(delayMs)}.`,
-      )
+    onLockRetry: (retry) => {
+      output.log(formatLockRetry(retry))
     },
   }
-  await withMigrateTarget(input, async ({ db }) => {
+  await withMigrateTarget(input, async ({ db, embedded }) => {
     const start = performance.now()
     if (values['dry-run'] === true) {
       const script = await renderMigrationScript(db, target, options)
@@ -65,6 +61,14 @@ export async function runMigrate(
     } else {
       const verb = steps[0]!.direction === 'up' ? 'Applied' : 'Reverted'
       output.log(`${verb} ${plural(steps.length, 'migration')} in ${elapsed}.`)
+    }
+    if (embedded) {
+      const created = (await maintainPartitions(db)).flatMap((table) => table.created)
+      if (created.length > 0) {
+        output.log(
+          `Created ${plural(created.length, 'partition')} of the coming months (embedded database; elsewhere npm run db:partitions does).`,
+        )
+      }
     }
   })
 }

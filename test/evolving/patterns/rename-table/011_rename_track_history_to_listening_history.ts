@@ -13,6 +13,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     ['track_history_user_id_fkey', 'listening_history_user_id_fkey'],
     ['track_history_track_id_fkey', 'listening_history_track_id_fkey'],
     ['track_history_progress_ms_check', 'listening_history_progress_ms_check'],
+    ['track_history_id_check', 'listening_history_id_check'],
   ]) {
     await sql`ALTER TABLE listening_history RENAME CONSTRAINT ${sql.id(from!)} TO ${sql.id(to!)}`.execute(db)
   }
@@ -29,6 +30,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`ALTER INDEX listening_history_track_id_idx RENAME TO track_history_track_id_idx`.execute(db)
   await sql`ALTER INDEX listening_history_user_id_created_at_idx RENAME TO track_history_user_id_created_at_idx`.execute(db)
   for (const [from, to] of [
+    ['listening_history_id_check', 'track_history_id_check'],
     ['listening_history_progress_ms_check', 'track_history_progress_ms_check'],
     ['listening_history_track_id_fkey', 'track_history_track_id_fkey'],
     ['listening_history_user_id_fkey', 'track_history_user_id_fkey'],
