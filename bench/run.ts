@@ -20,6 +20,7 @@ const BENCHMARKS = [
   'test-database',
   'tooling',
   'migrations-under-load',
+  'partitions',
 ] as const
 
 const { quick } = benchArgs(`Usage: npm run bench [-- --quick]

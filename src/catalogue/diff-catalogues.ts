@@ -3,6 +3,7 @@ import type { Catalogue, Column } from './read-catalogue.js'
 /** The kinds of object two catalogues are compared by, in the order a report lists them. */
 export const DIFFERENCE_KINDS = [
   'table',
+  'partitioning',
   'column',
   'constraint',
   'index',
@@ -64,6 +65,7 @@ export function diffCatalogues(live: Catalogue, expected: Catalogue): CatalogueD
   })
   const differences = [
     ...tables,
+    ...compare('partitioning', partitioningEntries(live), partitioningEntries(expected)),
     ...compare('column', columnEntries(live), columnEntries(expected)),
     ...constraints,
     ...indexes,
@@ -124,6 +126,15 @@ function tableEntries(catalogue: Catalogue): Entry[] {
       .filter((column) => column.table === table)
       .map((column) => `${column.name} ${columnDefinition(column)}`)
       .join(', ')})`,
+  }))
+}
+
+/** How each partitioned table is partitioned (which partitions it has is maintenance's, not the migrations'). */
+function partitioningEntries(catalogue: Catalogue): Entry[] {
+  return catalogue.partitionKeys.map(({ table, strategy, columns }) => ({
+    table,
+    name: table,
+    definition: `PARTITION BY ${strategy.toUpperCase()} (${columns.join(', ')})`,
   }))
 }
 

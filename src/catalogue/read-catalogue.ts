@@ -89,6 +89,23 @@ export interface Trigger {
   readonly definition: string
 }
 
+/** How a partitioned table is partitioned. */
+interface PartitionKey {
+  readonly table: string
+  readonly strategy: 'range' | 'list' | 'hash'
+  /** The key columns; an expression in the key is left out. */
+  readonly columns: readonly string[]
+}
+
+/** A partition of a partitioned table of the catalogue (partitions are not in {@link Catalogue.tables}). */
+interface Partition {
+  /** The partitioned table. */
+  readonly table: string
+  readonly name: string
+  /** As `pg_get_expr` writes it: `FOR VALUES FROM ('...') TO ('...')`, or `DEFAULT`. */
+  readonly bound: string
+}
+
 /** The `COMMENT ON TABLE` of a table that has one. */
 interface TableComment {
   readonly table: string
@@ -118,6 +135,10 @@ export interface Catalogue extends Privileges {
   readonly sequences: readonly string[]
   /** The sequences of `sequences` that a column owns (`OWNED BY`, `serial`, identity). */
   readonly sequenceOwners: readonly SequenceOwner[]
+  /** The key of each partitioned table of {@link tables}. */
+  readonly partitionKeys: readonly PartitionKey[]
+  /** The partitions of those tables, by table then name. */
+  readonly partitions: readonly Partition[]
   /** Kysely's bookkeeping tables that the schema holds, which {@link tables} leaves out. */
   readonly bookkeepingTables: readonly string[]
 }
@@ -142,19 +163,31 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
   const inSchema = (alias: string) => sql`${ofSchema(alias)} AND ${sql.ref(`${alias}.relname`)} NOT IN (${excluded})`
   // confdelsetcols (SET NULL (cols)) and indnullsnotdistinct are PostgreSQL 15's: read through to_jsonb, they are NULL before.
   const deleteSetColumns = sql`(SELECT array_agg(n::int2) FROM jsonb_array_elements_text(nullif(to_jsonb(con) -> 'confdelsetcols', 'null')) AS n)`
-  const [tables, tableComments, columns, constraints, indexes, triggers, functions, sequences, sequenceOwners, bookkeepingTables] =
-    await Promise.all([
-      sql<{ name: string }>`
+  const [
+    tables,
+    tableComments,
+    columns,
+    constraints,
+    indexes,
+    triggers,
+    functions,
+    sequences,
+    sequenceOwners,
+    partitionKeys,
+    partitions,
+    bookkeepingTables,
+  ] = await Promise.all([
+    sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} ORDER BY 1
     `.execute(db),
-      sql<TableComment>`
+    sql<TableComment>`
       SELECT c.relname AS "table", d.description AS comment
       FROM pg_class c
       JOIN pg_description d ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid AND d.objsubid = 0
       WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')}
       ORDER BY 1
     `.execute(db),
-      sql<Column>`
+    sql<Column>`
       SELECT c.relname AS "table", a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
              a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS "default", a.attidentity <> '' AS identity,
              col_description(a.attrelid, a.attnum) AS comment
@@ -164,7 +197,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE c.relkind IN ('r', 'p') AND ${inSchema('c')} AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY c.relname, a.attnum
     `.execute(db),
-      sql<Constraint>`
+    sql<Constraint>`
       SELECT c.relname AS "table", con.conname AS name, con.contype AS type,
              CASE WHEN con.contype = 't'
                THEN ARRAY(SELECT arg FROM unnest(string_to_array(encode(tg.tgargs, 'escape'), '\\000')) WITH ORDINALITY AS a(arg, ord)
@@ -188,7 +221,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE ${inSchema('c')} AND con.contype <> 'n' AND con.conparentid = 0
       ORDER BY c.relname, con.conname
     `.execute(db),
-      sql<Index>`
+    sql<Index>`
       SELECT t.relname AS "table", i.relname AS name, ix.indisunique AS unique, ix.indisvalid AS valid,
              coalesce((to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean, false) AS "nullsNotDistinct", am.amname AS method, pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
              ARRAY(SELECT a.attname::text FROM generate_series(1, ix.indnkeyatts) AS k(ord)
@@ -210,7 +243,7 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE ${inSchema('t')}
       ORDER BY t.relname, i.relname
     `.execute(db),
-      sql<Trigger>`
+    sql<Trigger>`
       SELECT c.relname AS "table", t.tgname AS name, p.proname AS function,
              (t.tgtype & 1) <> 0 AS "forEachRow", (t.tgtype & 2) <> 0 AS before, (t.tgtype & 16) <> 0 AS "onUpdate",
              (t.tgtype & 8) <> 0 AS "onDelete",
@@ -223,18 +256,18 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE NOT t.tgisinternal AND ${inSchema('c')}
       ORDER BY c.relname, t.tgname
     `.execute(db),
-      sql<{ name: string; definition: string; comment: string | null }>`
+    sql<{ name: string; definition: string; comment: string | null }>`
       SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition, obj_description(p.oid, 'pg_proc') AS comment
       FROM pg_proc p
       WHERE p.pronamespace = ${namespace} AND p.prokind <> 'a' AND ${notFromExtension('pg_proc', 'p')}
       ORDER BY 1
     `.execute(db),
-      sql<{ name: string }>`
+    sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c
       WHERE c.relkind = 'S' AND c.relnamespace = ${namespace} AND ${notFromExtension('pg_class', 'c')}
       ORDER BY 1
     `.execute(db),
-      sql<SequenceOwner>`
+    sql<SequenceOwner>`
       SELECT s.relname AS sequence, t.relname AS "table", a.attname AS column
       FROM pg_class s
       JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass
@@ -244,10 +277,27 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
       WHERE s.relkind = 'S' AND s.relnamespace = ${namespace}
       ORDER BY 1
     `.execute(db),
-      sql<{ name: string }>`
+    sql<PartitionKey>`
+      SELECT c.relname AS "table", CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' ELSE 'hash' END AS strategy,
+             ARRAY(SELECT a.attname::text FROM unnest(pt.partattrs::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns
+      FROM pg_partitioned_table pt
+      JOIN pg_class c ON c.oid = pt.partrelid
+      WHERE ${inSchema('c')}
+      ORDER BY 1
+    `.execute(db),
+    sql<Partition>`
+      SELECT t.relname AS "table", c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+      JOIN pg_class t ON t.oid = i.inhparent
+      WHERE c.relispartition AND c.relkind IN ('r', 'p') AND ${inSchema('t')}
+      ORDER BY 1, 2
+    `.execute(db),
+    sql<{ name: string }>`
       SELECT c.relname AS name FROM pg_class c WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')} AND c.relname IN (${excluded}) ORDER BY 1
     `.execute(db),
-    ])
+  ])
   return {
     schema,
     tables: tables.rows.map((row) => row.name),
@@ -259,6 +309,8 @@ export async function readCatalogue(db: Kysely<any>, schema = 'public', appRole?
     functions: functions.rows,
     sequences: sequences.rows.map((row) => row.name),
     sequenceOwners: sequenceOwners.rows,
+    partitionKeys: partitionKeys.rows,
+    partitions: partitions.rows,
     bookkeepingTables: bookkeepingTables.rows.map((row) => row.name),
     ...(await readPrivileges(db, schema, appRole)),
   }

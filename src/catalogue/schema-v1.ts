@@ -347,3 +347,15 @@ export const specMaintenanceIndexes: readonly SpecIndex[] = [
     serves: "reclaiming the jobs of a lost worker, WHERE status = 'running' AND locked_at < $1",
   },
 ]
+
+/**
+ * The event tables, written on every play or sensitive action: partitioned by month on their UUIDv7 `id`
+ * (rule V1-16; docs/schema-rules.md, "Event tables partitioned by month").
+ */
+export const specPartitionedTables: readonly string[] = [
+  'track_plays',
+  'playback_analytics',
+  'bitrate_adaptation_logs',
+  'track_history',
+  'audit_logs',
+]

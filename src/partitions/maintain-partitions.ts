@@ -5,7 +5,7 @@ import { withLockRetries } from '../runner/lock-retry.js'
 import { DEFAULT_LOCK_TIMEOUT, type LockRetry } from '../runner/migrate-options.js'
 import { PartitionMaintenanceError, PartitionOptionsError } from './errors.js'
 import { type Month, addMonths, formatMonth, monthOf, partitionName, startOf } from './month.js'
-import { type PartitionedTable, monthBounds, readPartitionedTables } from './read-partitions.js'
+import { type PartitionedTable, monthBounds, partitionedTables } from './partitioned-tables.js'
 
 /** The months after the current one that maintenance creates, unless told otherwise. */
 export const DEFAULT_MONTHS_AHEAD = 3
@@ -36,10 +36,12 @@ export interface PartitionOptions {
 
 export interface PartitionStep {
   readonly table: string
-  readonly action: 'create' | 'drop'
+  /** `analyze`: statistics gathered where there were none (the table itself, a new partition). */
+  readonly action: 'create' | 'drop' | 'analyze'
+  /** The partition created or dropped, or the relation analyzed. */
   readonly partition: string
-  /** `2026-12`. */
-  readonly month: string
+  /** `2026-12`, the month of the partition created or dropped. */
+  readonly month?: string
   readonly durationMs: number
 }
 
@@ -56,6 +58,8 @@ export interface TablePartitions {
   readonly defaultRows: number
   /** The months that could not be created: the default partition holds rows of them. */
   readonly blocked: readonly { readonly month: string; readonly rows: number }[]
+  /** The relations analyzed because they had no statistics: the table, its new partitions. */
+  readonly analyzed: readonly string[]
 }
 
 /**
@@ -85,11 +89,10 @@ export async function maintainPartitions(db: Kysely<any>, options: PartitionOpti
   if (!Number.isInteger(ahead) || ahead < 0) {
     throw new PartitionOptionsError(`the months ahead must be a whole number from 0, not ${ahead}`)
   }
-  const [tables, { rows }] = await Promise.all([
-    readPartitionedTables(db),
-    sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db),
-  ])
-  const graph = foreignKeyGraph(await readCatalogue(db, rows[0]!.schema))
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)
+  const catalogue = await readCatalogue(db, rows[0]!.schema)
+  const tables = partitionedTables(catalogue)
+  const graph = foreignKeyGraph(catalogue)
   const byName = new Map(tables.map((table) => [table.name, table]))
   const retention = checkRetention(options.retention ?? {}, byName, (table) => graph.referencing(table))
   const current = monthOf(options.now ?? new Date())
@@ -97,7 +100,8 @@ export async function maintainPartitions(db: Kysely<any>, options: PartitionOpti
   const reports: TablePartitions[] = []
   for (const name of childrenFirst.filter((table) => byName.has(table))) {
     const table = byName.get(name)!
-    reports.push(await maintainTable(db, table, retention.get(name) ?? null, current, ahead, graph.referencing(name), options))
+    const report = await maintainTable(db, table, retention.get(name) ?? null, current, ahead, graph.referencing(name), options)
+    reports.push({ ...report, analyzed: options.dryRun === true ? [] : await analyzeUnknown(db, name, options) })
   }
   return reports.sort((a, b) => a.table.localeCompare(b.table))
 }
@@ -128,6 +132,33 @@ function checkRetention(
   return new Map(Object.entries(retention))
 }
 
+/**
+ * Gathers the statistics that the table and its partitions lack: autovacuum never analyzes a
+ * partitioned table, and reaches a new, empty partition only once rows arrive. A relation never
+ * analyzed counts for ten pages, and a foreign-key check onto the table (playback_analytics onto
+ * track_plays) then costs more as one cached plan over every partition than planned again for each
+ * row, and is planned again for each row: 32 µs instead of 6 (docs/BENCHMARKS.md, partitions). Once
+ * per table and per new partition, and cheap: the parent is analyzed while it is young (`ONLY` it
+ * from PostgreSQL 18; before, its partitions with it), a new partition while it is empty.
+ */
+async function analyzeUnknown(db: Kysely<any>, table: string, options: PartitionOptions): Promise<string[]> {
+  const { rows } = await sql<{ name: string; partitioned: boolean; only: boolean }>`
+    SELECT c.relname AS name, c.relkind = 'p' AS partitioned, current_setting('server_version_num')::int >= 180000 AS only
+    FROM pg_class c
+    WHERE c.reltuples < 0 AND (c.oid = ${table}::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = ${table}::regclass))
+    ORDER BY c.relkind = 'p' DESC, c.relname
+  `.execute(db)
+  const parent = rows.find((row) => row.partitioned)
+  // Before PostgreSQL 18, ANALYZE of the partitioned table analyzes its partitions too.
+  const relations = parent === undefined ? rows : parent.only ? rows : [parent]
+  for (const { name, partitioned, only } of relations) {
+    const start = performance.now()
+    await sql`ANALYZE ${partitioned && only ? sql`ONLY ` : sql``}${sql.id(name)}`.execute(db)
+    options.onStep?.({ table, action: 'analyze', partition: name, durationMs: performance.now() - start })
+  }
+  return relations.map(({ name }) => name)
+}
+
 async function maintainTable(
   db: Kysely<any>,
   table: PartitionedTable,
@@ -136,7 +167,7 @@ async function maintainTable(
   ahead: number,
   referencing: readonly ForeignKey[],
   options: PartitionOptions,
-): Promise<TablePartitions> {
+): Promise<Omit<TablePartitions, 'analyzed'>> {
   const has = new Set(table.months.map(({ month }) => formatMonth(month)))
   const created: string[] = []
   const blocked: { month: string; rows: number }[] = []

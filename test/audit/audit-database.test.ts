@@ -12,6 +12,7 @@ import {
   specJobStateChecks,
   specLifecycleTriggers,
   specMaintenanceIndexes,
+  specPartitionedTables,
   specReferencesWithoutForeignKey,
   specSecretChecks,
   specTables,
@@ -131,8 +132,16 @@ describe('audit', () => {
       expect(report.summary.appRole).to.equal(null)
     })
 
-    it('should report nothing under the rules whose breaches neither the audit nor issues 14 and 16 name', () => {
-      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', ...issue14Rules, 'V1-14']
+    it('should report under V1-16 each event table of the lab, none of which is partitioned, and only that', () => {
+      const v1_16 = report.findings.filter((finding) => finding.rule === 'V1-16')
+      expect(v1_16.map(({ table }) => table)).to.have.members(specPartitionedTables.filter((table) => lab.tables.includes(table)))
+      for (const finding of v1_16) {
+        expect(finding.message).to.match(new RegExp(`^${finding.table ?? ''} is not partitioned, not by range of its UUIDv7 id`))
+      }
+    })
+
+    it('should report nothing under the rules whose breaches neither the audit nor issues 14, 16 and 19 name', () => {
+      const named: RuleId[] = ['V1-01', 'V1-02', 'V1-03', 'V1-04', ...issue14Rules, 'V1-14', 'V1-16']
       expect(report.findings.filter((finding) => !named.includes(finding.rule))).to.deep.equal([])
       expect(catalogueRules.filter((rule) => report.summary.byRule[rule] > 0)).to.deep.equal(named)
     })

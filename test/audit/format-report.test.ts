@@ -64,7 +64,7 @@ describe('audit', () => {
       expect(rows).to.include('| **Chat (Legacy)** | `rooms` | `bigint (sequence)` | `uuid gen_uuid_v7()` |')
       expect(lastLine(markdown)).to.equal(
         `**Total:** ${lab.summary.findings} findings in 23 of 23 tables of schema public ` +
-          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1)',
+          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1, V1-16: 4)',
       )
     })
 
@@ -81,6 +81,7 @@ describe('audit', () => {
         'V1-12 Unique work and job states: 5 findings',
         'V1-13 Maintenance indexes: 5 findings',
         'V1-14 Least privilege: 1 finding',
+        'V1-16 Event tables partitioned by month: 4 findings',
       ])
       expect(lines).to.include(
         '  refresh_tokens.user_id (refresh_tokens_user_id_fkey): refresh_tokens_user_id_fkey has no ON DELETE rule (the implicit NO ACTION)',
@@ -89,8 +90,8 @@ describe('audit', () => {
       expect(lines).to.include('  Auth           refresh_tokens             bigint (sequence)  uuid gen_uuid_v7()')
       expect(lines.filter((line) => line.startsWith('Total: '))).to.deep.equal([lastLine(text)])
       expect(lastLine(text)).to.equal(
-        'Total: 161 findings in 23 of 23 tables of schema public ' +
-          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1)',
+        'Total: 165 findings in 23 of 23 tables of schema public ' +
+          '(V1-01: 25, V1-02: 74, V1-03: 4, V1-04: 40, V1-10: 5, V1-11: 2, V1-12: 5, V1-13: 5, V1-14: 1, V1-16: 4)',
       )
       expect(lines[0]).to.equal('V1 audit of schema public: 23 tables, no application role')
       expect(lines).to.include(`  schema public: ${lab.findings.find((finding) => finding.rule === 'V1-14')?.message ?? '(none)'}`)

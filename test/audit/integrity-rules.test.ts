@@ -9,6 +9,7 @@ import {
   specJobStateChecks,
   specLifecycleTriggers,
   specMaintenanceIndexes,
+  specPartitionedTables,
   specSecretChecks,
   specUniqueWorkKeys,
 } from '../support/schema-v1.js'
@@ -323,6 +324,26 @@ describe('audit', () => {
         )
         expect(findings).to.deep.equal([])
       })
+    })
+
+    describe('V1-16: event tables partitioned by month', () => {
+      for (const table of specPartitionedTables) {
+        it(`should report ${table} without its default partition, and fix it`, async () => {
+          await expectFixedFinding(
+            `ALTER TABLE ${table} DETACH PARTITION ${table}_default; DROP TABLE ${table}_default`,
+            { rule: 'V1-16', table, column: undefined, constraint: undefined },
+            new RegExp(`^${table} has no default partition: a row whose id falls in a month without a partition fails to insert`),
+          )
+        })
+
+        it(`should report ${table}_id_check dropped, and fix it`, async () => {
+          await expectFixedFinding(
+            `ALTER TABLE ${table} DROP CONSTRAINT ${table}_id_check`,
+            { rule: 'V1-16', table, column: 'id', constraint: `${table}_id_check` },
+            new RegExp(`^nothing keeps ${table}\\.id a UUIDv7`),
+          )
+        })
+      }
     })
 
     it('should find nothing on V1 itself', async () => {

@@ -49,4 +49,24 @@ describe('diffCatalogues', () => {
     expect(differences[0]!.live).to.match(/^\(id uuid NOT NULL DEFAULT gen_uuid_v7\(\), user_id uuid NOT NULL, /)
     expect(diffCatalogues(withoutTracks, catalogue).map(({ change }) => change)).to.deep.equal(['missing'])
   })
+
+  it('should report a table partitioned differently, and not the partitions that maintenance adds and drops', () => {
+    const unpartitioned: Catalogue = {
+      ...catalogue,
+      partitionKeys: catalogue.partitionKeys.filter(({ table }) => table !== 'track_history'),
+      partitions: catalogue.partitions.filter(({ table, bound }) => table !== 'track_history' && bound === 'DEFAULT'),
+    }
+    expect(catalogue.partitions.some(({ bound }) => bound !== 'DEFAULT')).to.equal(true, 'the test database has monthly partitions')
+
+    expect(diffCatalogues(unpartitioned, catalogue)).to.deep.equal([
+      {
+        kind: 'partitioning',
+        name: 'track_history',
+        table: 'track_history',
+        change: 'missing',
+        live: null,
+        expected: 'PARTITION BY RANGE (id)',
+      },
+    ])
+  })
 })

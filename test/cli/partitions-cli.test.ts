@@ -2,12 +2,14 @@ import { expect } from 'chai'
 import type { TrackPlayId } from '../../src/database.js'
 import { fixtures } from '../../src/fixtures/fixtures.js'
 import { addMonths, monthOf, partitionName, startOf } from '../../src/partitions/month.js'
-import { readPartitionedTables } from '../../src/partitions/read-partitions.js'
+import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
+import { partitionedTables } from '../../src/partitions/partitioned-tables.js'
 import { uuidV7LowerBound } from '../../src/partitions/uuid-v7-bound.js'
 import { runCli } from '../support/run-cli.js'
+import { specPartitionedTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
-const EVENT_TABLES = ['audit_logs', 'bitrate_adaptation_logs', 'playback_analytics', 'track_history', 'track_plays']
+const EVENT_TABLES = [...specPartitionedTables].sort()
 
 describe('veza-db partitions', () => {
   const database = useTestDatabase({ as: 'owner' })
@@ -28,18 +30,18 @@ describe('veza-db partitions', () => {
     [['--retain', 'users=6'], /^error: "users" is not a table partitioned by month; those of this schema are audit_logs, /],
   ] as const) {
     it(`should refuse ${args.join(' ')} in one line, exit 2, and change nothing`, async () => {
-      const before = await readPartitionedTables(database.ownerDb)
+      const before = partitionedTables(await readCatalogue(database.ownerDb))
       const result = await runCli(['partitions', ...args], database.ownerUrl)
       expect(result.code, result.stderr).to.equal(2)
       expect(result.stdout).to.equal('')
       expect(result.stderrLines.filter((line) => line.startsWith('error: '))).to.have.length(1)
       expect(result.stderrLines.at(-1)).to.match(message)
-      expect(await readPartitionedTables(database.ownerDb)).to.deep.equal(before)
+      expect(partitionedTables(await readCatalogue(database.ownerDb))).to.deep.equal(before)
     })
   }
 
   it('should print a line per table on stdout and, in a dry run, change nothing', async () => {
-    const before = await readPartitionedTables(database.ownerDb)
+    const before = partitionedTables(await readCatalogue(database.ownerDb))
     const result = await runCli(['partitions', '--ahead', '5', '--dry-run'], database.ownerUrl)
     expect(result.code, result.stderr).to.equal(0)
     expect(result.stdoutLines.map((line) => line.split(' ')[0])).to.deep.equal(EVENT_TABLES)
@@ -49,7 +51,7 @@ describe('veza-db partitions', () => {
       )
     }
     expect(result.stderrLines.at(-1)).to.equal('Dry run: 10 partitions would be created and 0 dropped; nothing was changed.')
-    expect(await readPartitionedTables(database.ownerDb)).to.deep.equal(before)
+    expect(partitionedTables(await readCatalogue(database.ownerDb))).to.deep.equal(before)
     const again = await runCli(['partitions'], database.ownerUrl)
     expect(again.stderrLines.at(-1)).to.match(/^Created 0 partitions and dropped 0 on 5 tables in /)
   })

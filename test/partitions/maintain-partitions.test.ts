@@ -5,11 +5,14 @@ import { fixtures } from '../../src/fixtures/fixtures.js'
 import { PartitionOptionsError } from '../../src/partitions/errors.js'
 import { type PartitionOptions, type TablePartitions, maintainPartitions } from '../../src/partitions/maintain-partitions.js'
 import { type Month, addMonths, formatMonth, monthOf, partitionName, startOf } from '../../src/partitions/month.js'
-import { readPartitionedTables } from '../../src/partitions/read-partitions.js'
+import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
+import { partitionedTables } from '../../src/partitions/partitioned-tables.js'
 import { uuidV7LowerBound } from '../../src/partitions/uuid-v7-bound.js'
+import { expectForeignKeyViolation } from '../support/rows.js'
+import { specPartitionedTables } from '../support/schema-v1.js'
 import { useTestDatabase } from '../support/use-test-database.js'
 
-const EVENT_TABLES = ['audit_logs', 'bitrate_adaptation_logs', 'playback_analytics', 'track_history', 'track_plays']
+const EVENT_TABLES = [...specPartitionedTables].sort()
 const thisMonth = monthOf(new Date())
 
 /** A UUIDv7 of `month`, `n` milliseconds after its start (or before its end, when negative). */
@@ -20,7 +23,7 @@ function idIn(month: Month, n: number): string {
 
 /** The months of `table` that have a partition. */
 async function monthsOf(db: Kysely<any>, table: string): Promise<string[]> {
-  const found = (await readPartitionedTables(db)).find(({ name }) => name === table)
+  const found = partitionedTables(await readCatalogue(db)).find(({ name }) => name === table)
   return found?.months.map(({ month }) => formatMonth(month)) ?? []
 }
 
@@ -40,7 +43,7 @@ describe('maintainPartitions', () => {
     const database = useTestDatabase()
 
     it('should find every event table partitioned by month, with the current month and the next three', async () => {
-      const tables = await readPartitionedTables(database.ownerDb)
+      const tables = partitionedTables(await readCatalogue(database.ownerDb))
       expect(tables.map(({ name }) => name)).to.deep.equal(EVENT_TABLES)
       for (const table of tables) {
         expect(
@@ -50,6 +53,16 @@ describe('maintainPartitions', () => {
         expect(table.defaultPartition, table.name).to.equal(`${table.name}_default`)
         expect(table.others, table.name).to.deep.equal([])
       }
+    })
+
+    it('should leave no event table or partition without statistics, which autovacuum gathers late or never', async () => {
+      const { rows } = await sql<{ name: string; reltuples: number }>`
+        SELECT relname AS name, reltuples FROM pg_class
+        WHERE relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace AND (relkind = 'p' OR relispartition)
+        ORDER BY 1
+      `.execute(database.ownerDb)
+      expect(rows).to.have.length(EVENT_TABLES.length * 6)
+      expect(rows.filter(({ reltuples }) => reltuples < 0)).to.deep.equal([])
     })
 
     it('should route a row by the time of its id, and give the application role no way around the table', async () => {
@@ -63,6 +76,31 @@ describe('maintainPartitions', () => {
         (failure: unknown) => failure as { code?: string },
       )
       expect(error?.code, `the application role deleted from ${partition}`).to.equal('42501')
+    })
+
+    it("should check the keys onto the partitioned plays, and give the caller's plan_cache_mode back", async () => {
+      const play = await fixtures(database.db).create('track_plays')
+      await database.db.transaction().execute(async (trx) => {
+        await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx)
+        await trx.insertInto('playback_analytics').values({ track_play_id: play.id, track_id: play.track_id }).execute()
+        await trx.insertInto('bitrate_adaptation_logs').values({ track_play_id: play.id, to_bitrate_kbps: 320 }).execute()
+        const { rows } = await sql<{ mode: string }>`SELECT current_setting('plan_cache_mode') AS mode`.execute(trx)
+        expect(rows[0]?.mode).to.equal('force_custom_plan')
+      })
+      const other = await fixtures(database.db).create('tracks')
+      await expectForeignKeyViolation(
+        database.db.insertInto('playback_analytics').values({ track_play_id: play.id, track_id: other.id }).execute(),
+        'playback_analytics_track_play_id_track_id_fkey',
+        "analytics naming another track than their play's",
+      )
+      await expectForeignKeyViolation(
+        database.db
+          .insertInto('bitrate_adaptation_logs')
+          .values({ track_play_id: other.id as string as TrackPlayId, to_bitrate_kbps: 320 })
+          .execute(),
+        'bitrate_adaptation_logs_track_play_id_fkey',
+        'a bitrate change of no play',
+      )
     })
 
     it('should refuse an id that is not a UUIDv7, which would not route by time', async () => {
@@ -178,14 +216,14 @@ describe('maintainPartitions', () => {
       [{ audit_logs: 0 }, /the retention of audit_logs must be a whole number of months from 1, not 0/],
     ] as const) {
       it(`should refuse the retention ${JSON.stringify(retention)}, changing nothing`, async () => {
-        const before = await readPartitionedTables(database.ownerDb)
+        const before = partitionedTables(await readCatalogue(database.ownerDb))
         const error = await run({ now: startOf(addMonths(thisMonth, 30)), retention }).then(
           () => undefined,
           (failure: unknown) => failure,
         )
         expect(error).to.be.instanceOf(PartitionOptionsError)
         expect((error as Error).message).to.match(message)
-        expect(await readPartitionedTables(database.ownerDb)).to.deep.equal(before)
+        expect(partitionedTables(await readCatalogue(database.ownerDb))).to.deep.equal(before)
       })
     }
   })

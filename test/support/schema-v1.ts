@@ -12,6 +12,7 @@ export {
   specJobStateChecks,
   specLifecycleTriggers,
   specMaintenanceIndexes,
+  specPartitionedTables,
   specReferencesWithoutForeignKey,
   specSecretChecks,
   specTables,

@@ -13,10 +13,11 @@ import { uniqueWorkAndJobStates } from './v1-12-unique-work-and-job-states.js'
 import { maintenanceIndexes } from './v1-13-maintenance-indexes.js'
 import { leastPrivilege } from './v1-14-least-privilege.js'
 import { validIndexes } from './v1-15-valid-indexes.js'
+import { eventPartitions } from './v1-16-event-partitions.js'
 
 /**
  * The rules of SCHEMA-V1.md that a catalogue can show broken, in order; V1-11
- * to V1-13 are issue 14's amendments, V1-14 issue 16's, V1-15 issue 17's. V1-09 (reversible
+ * to V1-13 are issue 14's amendments, V1-14 issue 16's, V1-15 issue 17's, V1-16 issue 19's. V1-09 (reversible
  * migrations) needs the migrations themselves, not a database.
  */
 export const rules = [
@@ -34,6 +35,7 @@ export const rules = [
   maintenanceIndexes,
   leastPrivilege,
   validIndexes,
+  eventPartitions,
 ] as const
 
 export type RuleId = (typeof rules)[number]['id']

@@ -7,7 +7,7 @@ export const auditCommand: Command = {
   args: '[--url <url>] [--schema <name>] [--app-role <name>] [--format text|markdown|json]',
   summary: 'check any database against the V1 rules, changing nothing',
   description: `Reads the catalogue of a PostgreSQL 13+ database in one read-only transaction and checks
-the rules of SCHEMA-V1.md that a catalogue can show: V1-01 to V1-08 and V1-10 to V1-15 (V1-09,
+the rules of SCHEMA-V1.md that a catalogue can show: V1-01 to V1-08 and V1-10 to V1-16 (V1-09,
 reversible migrations, needs the migrations themselves). Every rule is checked on every table; a table
 that SCHEMA-V1.md lists is also checked against what the specification says of it (soft-deletable or
 append-only, each foreign key with its ON DELETE rule and the rows it makes agree, closed value sets,

@@ -10,7 +10,7 @@ export const checkCommand: Command = {
   description: `Checks the database for drift: changes made to its schema outside the migrations. It reads the database's
 catalogue and migration history in one read-only transaction, migrates a scratch database ${SCRATCH_DATABASE_PREFIX}<random>
 on the same server to the same last applied migration (pending migrations are left out) with the same role names,
-and compares the two: tables; columns with their types, defaults and nullability; constraints and indexes with
+and compares the two: tables and how they are partitioned (not their partitions); columns with their types, defaults and nullability; constraints and indexes with
 their definitions and validity; triggers; functions and their bodies; sequences; the comments on tables, columns
 and functions; the privileges on the schema, its tables and their columns. The scratch database is dropped
 afterwards, also on failure or Ctrl-C; the database checked is never changed. The user needs CREATEDB.
