@@ -16,6 +16,13 @@ export interface TablePrivilege extends Privilege {
   readonly column: string | null
 }
 
+/** A privilege on a partition, granted to another role than its owner. */
+export interface PartitionPrivilege extends Privilege {
+  /** The partitioned table. */
+  readonly table: string
+  readonly partition: string
+}
+
 /** The owner of a table. */
 interface TableOwner {
   readonly table: string
@@ -65,6 +72,8 @@ export interface Privileges {
   readonly tableOwners: readonly TableOwner[]
   /** What the ACLs of those tables and of their columns grant. */
   readonly tablePrivileges: readonly TablePrivilege[]
+  /** What the ACLs of their partitions grant to other roles than the partitions' owners. */
+  readonly partitionPrivileges: readonly PartitionPrivilege[]
   /** The application role, and the roles it reaches; `null` when the caller named none and the schema has none. */
   readonly appRole: AppRole | null
   /** The names `veza_app_role()` and `veza_readonly_role()` return, where migration 010 created them. */
@@ -79,7 +88,7 @@ export interface Privileges {
 export async function readPrivileges(db: Kysely<any>, schema: string, appRole: string | undefined): Promise<Privileges> {
   const namespace = namespaceOf(schema)
   const ofSchema = (alias: string) => relationOfSchema(schema, alias)
-  const [schemaOwner, schemaPrivileges, tableOwners, tablePrivileges, roleFunctions] = await Promise.all([
+  const [schemaOwner, schemaPrivileges, tableOwners, tablePrivileges, partitionPrivileges, roleFunctions] = await Promise.all([
     sql<{ owner: string }>`SELECT pg_get_userbyid(n.nspowner) AS owner FROM pg_namespace n WHERE n.nspname = ${schema}`.execute(db),
     // aclexplode gives grantee 0 for PUBLIC, which no role has; a NULL ACL (the default) grants the owner alone, who owns.
     sql<Privilege>`
@@ -103,6 +112,15 @@ export async function readPrivileges(db: Kysely<any>, schema: string, appRole: s
       CROSS JOIN LATERAL aclexplode(att.attacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
       WHERE c.relkind IN ('r', 'p') AND ${ofSchema('c')}
       ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4
+    `.execute(db),
+    sql<PartitionPrivilege>`
+      SELECT t.relname AS "table", c.relname AS partition, g.rolname AS grantee, a.privilege_type AS privilege
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+      JOIN pg_class t ON t.oid = i.inhparent
+      CROSS JOIN LATERAL aclexplode(c.relacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee
+      WHERE c.relispartition AND a.grantee <> c.relowner AND ${ofSchema('t')}
+      ORDER BY 1, 2, 3 NULLS FIRST, 4
     `.execute(db),
     sql<{ name: string; source: string }>`
       SELECT p.proname AS name, p.prosrc AS source FROM pg_proc p
@@ -132,6 +150,7 @@ export async function readPrivileges(db: Kysely<any>, schema: string, appRole: s
     schemaPrivileges: schemaPrivileges.rows,
     tableOwners: tableOwners.rows,
     tablePrivileges: tablePrivileges.rows,
+    partitionPrivileges: partitionPrivileges.rows,
     appRole: named === undefined ? null : { ...named, roles: await reachableRoles(db, named.name) },
     migrationRoles,
   }

@@ -72,6 +72,20 @@ describe('audit', () => {
       expect(report.summary.appRole).to.equal(app)
     })
 
+    it('should report a partition made by hand, which the default privileges open to the application role, and fix it', async () => {
+      const partition = 'audit_logs_p2040_01'
+      const create = `CREATE TABLE ${partition} PARTITION OF audit_logs FOR VALUES FROM ('02000000-0000-0000-0000-000000000000') TO ('02100000-0000-0000-0000-000000000000');`
+      const findings = await findingsAfter(v1, create)
+      expect(findings.map(shown)).to.deep.equal([
+        v1_14(
+          'audit_logs',
+          `${app} holds SELECT, INSERT, UPDATE, DELETE on ${partition}, a partition of audit_logs: naming it escapes what audit_logs allows; its rows are reached through audit_logs`,
+          `REVOKE ALL ON ${partition} FROM ${app}`,
+        ),
+      ])
+      expect(await findingsAfter(v1, `${create} ${findings[0]!.fix}`)).to.deep.equal([])
+    })
+
     it('should read that name from the function when the auditor may not execute it, as the read-only role', async () => {
       const catalogue = await actingAs(v1.db, readonly).attempt((trx) => readCatalogue(trx))
       expect(catalogue.appRole).to.deep.include({ name: app, namedBy: 'function' })

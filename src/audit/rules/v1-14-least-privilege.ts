@@ -1,5 +1,11 @@
 import type { Catalogue } from '../../catalogue/read-catalogue.js'
-import { APP_ROLE_FUNCTION, type AppRole, type ReachableRole, type TablePrivilege } from '../../catalogue/read-privileges.js'
+import {
+  APP_ROLE_FUNCTION,
+  type AppRole,
+  type PartitionPrivilege,
+  type ReachableRole,
+  type TablePrivilege,
+} from '../../catalogue/read-privileges.js'
 import { DEFAULT_APP_ROLE } from '../../runner/migrate-options.js'
 import { type Breach, type Rule, qualify, quoteIdentifier } from './rule.js'
 
@@ -56,7 +62,8 @@ const BLANKET_ROLES: Readonly<Record<string, string>> = {
  * so nothing else is reported), CREATEROLE, CREATEDB, BYPASSRLS, pg_read_all_data or pg_write_all_data;
  * it owns the schema or a table (a table it owns is reported once, for its ownership), or holds CREATE
  * on the schema; it holds TRUNCATE, REFERENCES or TRIGGER on a table, UPDATE or DELETE on `audit_logs`,
- * any privilege on Kysely's bookkeeping tables (on a table or on some of its columns); and, whatever the
+ * any privilege on Kysely's bookkeeping tables (on a table or on some of its columns), any privilege on a
+ * partition (its rows are reached through its table); and, whatever the
  * role, PUBLIC holds CREATE on the schema (PostgreSQL 14 and earlier grant it by default).
  *
  * On a database that is not V1 the same checks run on what is there: `audit_logs` and the bookkeeping
@@ -179,7 +186,31 @@ function reachedBreaches(catalogue: Catalogue, app: AppRole): Breach[] {
     })
   }
   const granted = catalogue.tablePrivileges.filter(({ table, grantee }) => !owned.has(table) && (grantee === null || reached.has(grantee)))
-  return [...breaches, ...grantBreaches(catalogue, app, granted)]
+  return [...breaches, ...grantBreaches(catalogue, app, granted), ...partitionGrantBreaches(catalogue, app, reached)]
+}
+
+/**
+ * Any grant on a partition, one finding per partition and grantee: clients reach a partition's rows through its
+ * table, and a role that may name the partition escapes what the table allows (the audit log's append-only rule).
+ * The default privileges of 010 give one made by hand (`CREATE TABLE ... PARTITION OF`) what they give a table.
+ */
+function partitionGrantBreaches(catalogue: Catalogue, app: AppRole, reached: ReadonlySet<string>): Breach[] {
+  const granted = catalogue.partitionPrivileges.filter(({ grantee }) => grantee === null || reached.has(grantee))
+  const found = new Map<string, PartitionPrivilege[]>()
+  for (const entry of granted) {
+    const key = JSON.stringify([entry.partition, entry.grantee])
+    found.set(key, [...(found.get(key) ?? []), entry])
+  }
+  return [...found.values()].map((entries) => {
+    const { table, partition, grantee } = entries[0]!
+    const privileges = entries.map((entry) => entry.privilege).sort((a, b) => privilegeRank(a) - privilegeRank(b))
+    const who = grantee === null ? `PUBLIC (every role, ${app.name} included)` : holder(app, grantee)
+    return {
+      table,
+      message: `${who} holds ${privileges.join(', ')} on ${partition}, a partition of ${table}: naming it escapes what ${table} allows; its rows are reached through ${table}`,
+      fix: `REVOKE ALL ON ${qualify(catalogue.schema, partition)} FROM ${grantee === null ? 'PUBLIC' : quoteIdentifier(grantee)}`,
+    }
+  })
 }
 
 function attributeBreach(app: AppRole, role: ReachableRole, attribute: Attribute): Breach {
