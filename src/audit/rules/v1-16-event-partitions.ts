@@ -1,5 +1,5 @@
 import { specPartitionedTables } from '../../catalogue/schema-v1.js'
-import type { Breach, Rule, TableContext } from './rule.js'
+import { type Breach, type Rule, type TableContext, quoteIdentifier } from './rule.js'
 
 /**
  * V1-16: the event tables are partitioned by month on their UUIDv7 key: `PARTITION BY RANGE (id)`, a
@@ -29,12 +29,15 @@ function checkEventPartitions(t: TableContext): Breach[] {
   }
   const breaches: Breach[] = []
   if (!t.catalogue.partitions.some((partition) => partition.table === t.table && partition.bound === 'DEFAULT')) {
-    const name = `${t.table}_default`
+    const name = t.qualify(`${t.table}_default`)
+    // The default privileges of 010 give a new table's grants to the roles; a partition needs none (V1-14).
+    const roles = [t.catalogue.migrationRoles.app, t.catalogue.migrationRoles.readonly].flatMap((role) => role ?? [])
+    const revoke = roles.length === 0 ? '' : `; REVOKE ALL ON ${name} FROM ${roles.map(quoteIdentifier).join(', ')}`
     breaches.push(
       t.finding(
         {},
         `${t.table} has no default partition: a row whose id falls in a month without a partition fails to insert`,
-        `CREATE TABLE ${t.qualify(name)} PARTITION OF ${t.sql} DEFAULT`,
+        `CREATE TABLE ${name} PARTITION OF ${t.sql} DEFAULT${revoke}`,
       ),
     )
   }
