@@ -14,7 +14,8 @@ transaction pooler such as PgBouncer.`
 const EXIT_CODES_HELP = `Exit codes:
   0  success
   1  a migration failed (or timed out), nothing of its batch was applied; audit found violations;
-     migrate:check found drift; or citus:check found what breaks the Citus distribution plan
+     migrate:check found drift; citus:check found what breaks the Citus distribution plan; or
+     db:partitions could not create or drop a month
   2  usage or configuration: a bad argument or DATABASE_URL, an unreachable server, a wrong password,
      a missing database, missing privileges
   3  migrate:status --fail-on-pending found pending migrations

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { type Kysely, sql } from 'kysely'
 import type { TrackPlayId } from '../../src/database.js'
 import { fixtures } from '../../src/fixtures/fixtures.js'
-import { PartitionOptionsError } from '../../src/partitions/errors.js'
+import { PartitionMaintenanceError, PartitionOptionsError } from '../../src/partitions/errors.js'
 import { type PartitionOptions, type TablePartitions, maintainPartitions } from '../../src/partitions/maintain-partitions.js'
 import { type Month, addMonths, formatMonth, monthOf, partitionName, startOf } from '../../src/partitions/month.js'
 import { readCatalogue } from '../../src/catalogue/read-catalogue.js'
@@ -204,6 +204,28 @@ describe('maintainPartitions', () => {
         partitionName('track_history', later),
         partitionName('track_history', addMonths(later, 1)),
       ])
+    })
+
+    it('should stop on a step that timed out on a lock, naming it, its transaction rolled back', async () => {
+      const later = addMonths(thisMonth, 14)
+      const holder = await database.ownerDb.connection().execute(async (connection) => {
+        await sql`BEGIN`.execute(connection)
+        await sql`LOCK TABLE track_plays IN SHARE MODE`.execute(connection)
+        try {
+          return await run({ now: startOf(later), ahead: 0, lockTimeout: '100ms' }).then(
+            () => undefined,
+            (failure: unknown) => failure,
+          )
+        } finally {
+          await sql`ROLLBACK`.execute(connection)
+        }
+      })
+      expect(holder).to.be.instanceOf(PartitionMaintenanceError)
+      const error = holder as PartitionMaintenanceError
+      expect(error.message).to.match(
+        new RegExp(`^could not create ${error.table}_p${later.year}_\\d{2} \\(${formatMonth(later)}\\) of ${error.table}: .*lock timeout`),
+      )
+      expect(await monthsOf(database.ownerDb, error.table)).not.to.include(formatMonth(later))
     })
 
     for (const [retention, message] of [

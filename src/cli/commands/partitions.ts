@@ -21,7 +21,9 @@ without it.
 A month is created with ATTACH PARTITION, which writers do not wait for. A drop holds an ACCESS
 EXCLUSIVE lock on the table for the moment the detach takes (PostgreSQL refuses DETACH CONCURRENTLY
 beside a default partition), waits at most lock_timeout for it and is tried again. Each partition is
-one transaction: a failed or interrupted run leaves whole months, and the next run goes on.
+one transaction: a failed or interrupted run leaves whole months, and the next run goes on. It also
+analyzes what has no statistics: the partitioned tables, which autovacuum never analyzes, and each
+new partition.
 
 A line per table goes to stdout: what was created and dropped, the months held, and the rows of the
 default partition, which catches the ids of months without a partition. Exit 1 when a month cannot
