@@ -134,12 +134,10 @@ function checkRetention(
 
 /**
  * Gathers the statistics that the table and its partitions lack: autovacuum never analyzes a
- * partitioned table, and reaches a new, empty partition only once rows arrive. A relation never
- * analyzed counts for ten pages, and a foreign-key check onto the table (playback_analytics onto
- * track_plays) then costs more as one cached plan over every partition than planned again for each
- * row, and is planned again for each row: 32 µs instead of 6 (docs/BENCHMARKS.md, partitions). Once
- * per table and per new partition, and cheap: the parent is analyzed while it is young (`ONLY` it
- * from PostgreSQL 18; before, its partitions with it), a new partition while it is empty.
+ * partitioned table, and reaches a new, empty partition only once rows arrive, while the planner
+ * counts a relation never analyzed as ten pages, not as empty. Once per table and per new partition,
+ * and cheap: the table is analyzed while it is young (`ONLY` it from PostgreSQL 18; before, its
+ * partitions with it), a new partition while it is empty.
  */
 async function analyzeUnknown(db: Kysely<any>, table: string, options: PartitionOptions): Promise<string[]> {
   const { rows } = await sql<{ name: string; partitioned: boolean; only: boolean }>`
