@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { type ForeignKey, foreignKeyGraph, namingColumn, parentsFirst } from '../catalogue/foreign-key-graph.js'
 import { readCatalogue } from '../catalogue/read-catalogue.js'
 import { withLockRetries } from '../runner/lock-retry.js'
@@ -266,13 +266,12 @@ async function dropPartition(
   month: Month,
   referencing: readonly ForeignKey[],
 ): Promise<void> {
-  const [from, to] = monthBounds(month)
   for (const key of referencing) {
     const column = namingColumn(key)
     if (column === undefined || key.table === table.name) {
       continue
     }
-    const inMonth = sql`${sql.ref(column)} >= ${from}::uuid AND ${sql.ref(column)} < ${to}::uuid`
+    const inMonth = idsOf(column, month)
     if (key.onDelete === 'c') {
       await sql`DELETE FROM ${sql.id(key.table)} WHERE ${inMonth}`.execute(trx)
     } else if (key.onDelete === 'n' || key.onDelete === 'd') {
@@ -288,12 +287,15 @@ async function dropPartition(
 
 /** The rows of `partition` (up to {@link DEFAULT_ROWS_COUNTED}), or those of `month` only. */
 async function countRows(db: Kysely<any>, partition: string, column: string, month?: Month): Promise<number> {
-  const where =
-    month === undefined
-      ? sql`true`
-      : sql`${sql.ref(column)} >= ${monthBounds(month)[0]}::uuid AND ${sql.ref(column)} < ${monthBounds(month)[1]}::uuid`
+  const where = month === undefined ? sql`true` : idsOf(column, month)
   const { rows } = await sql<{ rows: number }>`
     SELECT count(*)::int AS rows FROM (SELECT FROM ${sql.id(partition)} WHERE ${where} LIMIT ${DEFAULT_ROWS_COUNTED}) AS counted
   `.execute(db)
   return rows[0]!.rows
+}
+
+/** `column` holds an id of `month`. */
+function idsOf(column: string, month: Month): RawBuilder<unknown> {
+  const [from, to] = monthBounds(month)
+  return sql`${sql.ref(column)} >= ${from}::uuid AND ${sql.ref(column)} < ${to}::uuid`
 }

@@ -4,15 +4,17 @@ import { type Kysely, sql } from 'kysely'
  * Everything in `public` that a migration can create, as sorted text with no
  * OIDs in it: two databases built the same way give equal snapshots. A column's
  * NOT NULL is in its line, with the name PostgreSQL 18 gives it as a constraint.
- * Partitions are left out, which maintenance creates and drops, and so are
- * the copies of a partitioned table's foreign keys that PostgreSQL makes for
- * each partition and names in the order they come.
+ * Partitions are left out, which maintenance creates and drops, but for the
+ * default partitions that migrations create, listed among the relations; and
+ * so are the copies of a partitioned table's foreign keys that PostgreSQL makes
+ * for each partition and names in the order they come.
  */
 export async function snapshotCatalogue(db: Kysely<any>): Promise<Record<string, string[]>> {
   const queries = {
     relations: sql<{ line: string }>`
       SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text || ' ' || coalesce(array_to_string(c.reloptions, ','), '') AS line
-      FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND NOT c.relispartition`,
+      FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND (NOT c.relispartition OR pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT')`,
     columns: sql<{ line: string }>`
       SELECT c.relname || '.' || a.attnum || ' ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
              || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END

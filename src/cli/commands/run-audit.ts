@@ -22,22 +22,14 @@ export async function runAudit(input: CommandInput): Promise<ExitCode> {
   if (appRole !== undefined && (typeof appRole !== 'string' || appRole === '')) {
     throw new UsageError('--app-role needs the name of a role, such as veza_app')
   }
-  const url = values.url
-  if (url !== undefined && (typeof url !== 'string' || url === '')) {
-    throw new UsageError('--url needs a database URL, such as postgres://user@localhost:5432/veza')
-  }
-  return withTarget(
-    input,
-    async ({ db }) => {
-      const start = performance.now()
-      const report = await auditDatabase(db, { schema, ...(appRole !== undefined && { appRole }) })
-      output.out(formatReport(report, format).replace(/\n$/, ''))
-      const elapsed = formatDuration(performance.now() - start)
-      // The text report ends with the total; the others get it on stderr, for whoever watches the run.
-      output.log(format === 'text' ? `Audited in ${elapsed}.` : `Audited in ${elapsed}: ${totalLine(report)}.`)
-      // 1 means "the database breaks V1": a finding, not a failure of the command.
-      return report.findings.length === 0 ? ExitCode.ok : ExitCode.failed
-    },
-    url,
-  )
+  return withTarget(input, async ({ db }) => {
+    const start = performance.now()
+    const report = await auditDatabase(db, { schema, ...(appRole !== undefined && { appRole }) })
+    output.out(formatReport(report, format).replace(/\n$/, ''))
+    const elapsed = formatDuration(performance.now() - start)
+    // The text report ends with the total; the others get it on stderr, for whoever watches the run.
+    output.log(format === 'text' ? `Audited in ${elapsed}.` : `Audited in ${elapsed}: ${totalLine(report)}.`)
+    // 1 means "the database breaks V1": a finding, not a failure of the command.
+    return report.findings.length === 0 ? ExitCode.ok : ExitCode.failed
+  })
 }
